@@ -1,0 +1,84 @@
+# ZorgVeilig: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR := zorgveilig/static/vendor
+PYENV_ROOT := $(shell pyenv root 2>/dev/null)
+
+# The first interpreter that really runs: a pyenv shim can exist on PATH and still fail.
+PYTHON := $(firstword $(foreach candidate,python3.13 python3.12 \
+	$(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13) \
+	$(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12), \
+	$(shell $(candidate) -c '' >/dev/null 2>&1 && echo $(candidate))))
+
+.PHONY: help run test install assets migrate demo serve lint typecheck migrations-check translations-check \
+	translations pytest browser-test clean
+
+help:
+	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:8000 (with the worker)"
+	@echo "make test   ruff, mypy, migrations and translation checks, then the whole test suite"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "ZorgVeilig needs Python 3.12 or 3.13, and none runs here:" >&2; \
+		echo "  tried python3.13, python3.12 and $(or $(PYENV_ROOT),<no pyenv>)/versions/3.1[23]*/bin/python3.1[23]." >&2; \
+		echo "  Install one (for example 'pyenv install 3.13') and run make again." >&2; \
+		exit 1; \
+	fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) assets
+
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install the front-end libraries (apt-get install npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/htmx
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/htmx.min.js
+	@touch $@
+
+assets: $(VENDOR)/.installed
+
+translations: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "GNU gettext is needed to compile translations (apt-get install gettext)" >&2; exit 1; }
+	$(BIN)/zorgveilig compilemessages --ignore '.venv' --ignore 'node_modules' --verbosity 0
+
+migrate: install translations
+	$(BIN)/zorgveilig migrate --no-input
+
+demo: migrate
+	ZORGVEILIG_DEMO=1 $(BIN)/zorgveilig load_demo
+
+run: demo
+	ZORGVEILIG_DEMO=1 $(BIN)/zorgveilig serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+migrations-check: $(STAMP)
+	$(BIN)/zorgveilig makemigrations --check --dry-run
+
+translations-check: $(STAMP)
+	$(BIN)/zorgveilig check_translations
+
+pytest: install translations
+	$(BIN)/pytest
+
+browser-test: install translations
+	ZORGVEILIG_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
+
+test: lint typecheck migrations-check translations-check pytest
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,215 @@
+"""ZorgVeilig settings: one file, every deployment-specific value read from the environment.
+
+Variables (see README, "Configuration"): DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, ZORGVEILIG_DATA_DIR,
+ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from zorgveilig.env import (
+    Environment,
+    check_secret_key,
+    parse_database_url,
+    parse_directory,
+    parse_hosts,
+    secret_key_from_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Environment()
+
+DATA_DIR = parse_directory("ZORGVEILIG_DATA_DIR", env.get("ZORGVEILIG_DATA_DIR") or "var", BASE_DIR)
+
+DEBUG = env.bool("DEBUG", default=False)
+# Demo mode allows the documented demo accounts (make run); never set it on a server with real reports.
+DEMO_MODE = env.bool("ZORGVEILIG_DEMO", default=False)
+# Behind TLS: secure cookies, HSTS and redirects. On by default except for local debugging and the demo.
+HTTPS = env.bool("ZORGVEILIG_HTTPS", default=not (DEBUG or DEMO_MODE))
+
+_secret = env.get("SECRET_KEY")
+SECRET_KEY = (
+    check_secret_key("SECRET_KEY", _secret) if _secret else secret_key_from_file(DATA_DIR / "secret_key")
+)
+
+_hosts = env.get("ALLOWED_HOSTS")
+ALLOWED_HOSTS = parse_hosts("ALLOWED_HOSTS", _hosts) if _hosts else ["127.0.0.1", "localhost", "[::1]"]
+
+_database = parse_database_url(
+    "DATABASE_URL", env.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zorgveilig.sqlite3'}", BASE_DIR
+)
+_busy_timeout = env.int("ZORGVEILIG_SQLITE_BUSY_TIMEOUT", default=20, minimum=1, maximum=600)
+if _database.engine.endswith("sqlite3"):
+    DATABASES = {
+        "default": {
+            "ENGINE": _database.engine,
+            "NAME": _database.name,
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout) instead of
+                # failing half-way with "database is locked"; WAL lets readers go on during a write.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": _busy_timeout,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    f"PRAGMA busy_timeout={_busy_timeout * 1000};"
+                ),
+            },
+            "TEST": {"NAME": None},
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": _database.engine,
+            "NAME": _database.name,
+            "USER": _database.user,
+            "PASSWORD": _database.password,
+            "HOST": _database.host,
+            "PORT": _database.port,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "accounts",
+    "audit",
+    "jobs",
+    "zorgveilig",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "zorgveilig.middleware.PermissionsPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zorgveilig.urls"
+WSGI_APPLICATION = "zorgveilig.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zorgveilig.context_processors.site",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:staff_home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed logins: after this many failures for one account (or one client) within the window, further
+# attempts are refused until the window has passed.
+LOGIN_FAILURE_LIMIT = env.int("ZORGVEILIG_LOGIN_FAILURE_LIMIT", default=5, minimum=1, maximum=1000)
+LOGIN_CLIENT_FAILURE_LIMIT = 4 * LOGIN_FAILURE_LIMIT
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline scripts or styles anywhere, and nothing from another origin: every asset is served by us.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        # The development server logs every request line with the client address; anonymous reporters'
+        # addresses must not end up in any log, so request lines are not logged at all.
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

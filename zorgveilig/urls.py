@@ -1,0 +1,27 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from zorgveilig import views
+
+handler403 = "zorgveilig.views.permission_denied"
+handler404 = "zorgveilig.views.page_not_found"
+handler500 = "zorgveilig.views.server_error"
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+# Dutch pages live at the root, English under /en/, each with its own translated path.
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path(_("zorgveilig/"), views.care_workers, name="care_workers"),
+    path(_("health-care-under-fire/"), views.conflict_monitor, name="conflict_monitor"),
+    path(_("staff/"), include("accounts.urls")),
+    path(_("staff/audit/"), include("audit.urls")),
+    path(_("staff/tasks/"), include("jobs.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
