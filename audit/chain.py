@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import ChainHead, Event
 
@@ -120,12 +122,79 @@ def record(
     return event
 
 
+class ProblemKind(StrEnum):
+    CHANGED = "changed"
+    MISSING = "missing"
+    OUT_OF_ORDER = "out_of_order"
+    TRUNCATED = "truncated"
+    HEAD_CHANGED = "head_changed"
+    UNRECORDED = "unrecorded"
+    HEAD_MISSING = "head_missing"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """The first place where the log is not what was written."""
+    """The first place where the log is not what was written.
+
+    `sequence` is the number of the first event that is not as written (or missing). The message is built
+    when read, in the active language, so a stored problem (kind, sequence, last) shows in the reader's
+    language; `as_dict`/`from_dict` carry it through a task's JSON result.
+    """
 
     sequence: int
-    message: str
+    kind: ProblemKind
+    # The last event that was intact (for gaps), or the last event recorded in the chain head (for ends).
+    last: int = 0
+
+    @property
+    def message(self) -> str:
+        values = {"sequence": self.sequence, "last": self.last}
+        match self.kind:
+            case ProblemKind.CHANGED:
+                return _("event #%(sequence)s was changed after it was written") % values
+            case ProblemKind.MISSING:
+                return _("event #%(sequence)s is missing (deleted or renumbered)") % values
+            case ProblemKind.OUT_OF_ORDER:
+                return (
+                    _(
+                        "event #%(sequence)s does not follow the event before it "
+                        "(an earlier event was changed, removed or moved)"
+                    )
+                    % values
+                )
+            case ProblemKind.TRUNCATED:
+                return (
+                    _(
+                        "events #%(sequence)s to #%(last)s were written but are missing "
+                        "from the end of the log"
+                    )
+                    % values
+                )
+            case ProblemKind.HEAD_CHANGED:
+                return (
+                    _("event #%(sequence)s is not the last event that was written (it was replaced)") % values
+                )
+            case ProblemKind.UNRECORDED:
+                return (
+                    _(
+                        "event #%(sequence)s was added to the log without being recorded: "
+                        "the last recorded event is #%(last)s"
+                    )
+                    % values
+                )
+            case ProblemKind.HEAD_MISSING:
+                return _(
+                    "the record of the last written event is missing, "
+                    "so events cut off the end of the log cannot be detected"
+                )
+        return str(self.kind)  # pragma: no cover - every kind is handled above
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sequence": self.sequence, "kind": str(self.kind), "last": self.last}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(int(data["sequence"]), ProblemKind(data["kind"]), int(data.get("last", 0)))
 
 
 @dataclass(frozen=True)
@@ -139,25 +208,24 @@ class Verification:
         return self.problem is None
 
 
-def _walk(on_event: Callable[[int], None] | None) -> Iterator[tuple[Event, Problem | None]]:
+def expected_event_count() -> int:
+    """How many events the log should hold, for progress display: the head's count, or the rows there are."""
+    head = ChainHead.objects.filter(singleton=True).first()
+    return head.sequence if head is not None else Event.objects.count()
+
+
+def _walk(up_to: int, on_event: Callable[[int], None] | None) -> Iterator[tuple[Event, Problem | None]]:
     expected_sequence = 1
     expected_previous = GENESIS_HASH
-    for event in Event.objects.order_by("sequence").iterator(chunk_size=2000):
+    events = Event.objects.filter(sequence__lte=up_to).order_by("sequence")
+    for event in events.iterator(chunk_size=2000):
         problem = None
         if event.sequence != expected_sequence:
-            problem = Problem(
-                event.sequence,
-                f"event #{event.sequence} follows #{expected_sequence - 1}: "
-                f"event #{expected_sequence} is missing (deleted or renumbered)",
-            )
+            problem = Problem(expected_sequence, ProblemKind.MISSING, last=expected_sequence - 1)
         elif event.previous_hash != expected_previous:
-            problem = Problem(
-                event.sequence,
-                f"event #{event.sequence} does not follow the event before it "
-                "(an earlier event was changed, removed or moved)",
-            )
+            problem = Problem(event.sequence, ProblemKind.OUT_OF_ORDER)
         elif event_hash(event) != event.hash:
-            problem = Problem(event.sequence, f"event #{event.sequence} was changed after it was written")
+            problem = Problem(event.sequence, ProblemKind.CHANGED)
         if on_event is not None:
             on_event(event.sequence)
         yield event, problem
@@ -170,23 +238,31 @@ def _walk(on_event: Callable[[int], None] | None) -> Iterator[tuple[Event, Probl
 def verify(on_event: Callable[[int], None] | None = None) -> Verification:
     """Walk the log from the first event; stop at the first event that is not as it was written.
 
-    `on_event` is called with each sequence number checked, for progress display.
+    `on_event` is called with each sequence number checked, for progress display. Events appended while
+    the walk runs are left for the next verification: the walk checks up to the head read at the start.
     """
+    head = ChainHead.objects.filter(singleton=True).first()
+    if head is None:
+        if Event.objects.exists():
+            return Verification(0, GENESIS_HASH, Problem(1, ProblemKind.HEAD_MISSING))
+        return Verification(0, GENESIS_HASH, None)
     count = 0
     last_hash = GENESIS_HASH
-    for event, problem in _walk(on_event):
+    for event, problem in _walk(head.sequence, on_event):
         if problem is not None:
             return Verification(count, last_hash, problem)
         count += 1
         last_hash = event.hash
-    head = ChainHead.objects.filter(singleton=True).first()
-    if head is not None and (head.sequence, head.hash) != (count, last_hash):
-        missing = Problem(
-            count + 1,
-            f"the log ends at event #{count} but event #{head.sequence} was written: "
-            f"events #{count + 1} to #{head.sequence} are missing",
+    if count < head.sequence:
+        return Verification(count, last_hash, Problem(count + 1, ProblemKind.TRUNCATED, last=head.sequence))
+    if head.hash != last_hash:
+        return Verification(count, last_hash, Problem(count, ProblemKind.HEAD_CHANGED))
+    # Appends write the event and the head in one transaction, so reading the highest sequence before the
+    # head again sees no event beyond the head unless one was inserted around record().
+    highest = Event.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    current_head = ChainHead.objects.filter(singleton=True).values_list("sequence", flat=True).first() or 0
+    if highest > current_head:
+        return Verification(
+            count, last_hash, Problem(current_head + 1, ProblemKind.UNRECORDED, last=current_head)
         )
-        if head.sequence <= count:
-            missing = Problem(head.sequence, f"event #{head.sequence} is not the last event that was written")
-        return Verification(count, last_hash, missing)
     return Verification(count, last_hash, None)

@@ -73,4 +73,9 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
-        constraints = [models.CheckConstraint(condition=models.Q(singleton=True), name="audit_chain_head_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=True), name="audit_chain_head_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash}"

@@ -41,7 +41,9 @@ def parse_bool(variable: str, raw: str) -> bool:
 def parse_hosts(variable: str, raw: str) -> list[str]:
     hosts = [part.strip() for part in raw.split(",")]
     if not raw.strip() or any(not host for host in hosts):
-        raise SettingsError(variable, f"expected a comma-separated list of host names with no empty entries, got {raw!r}")
+        raise SettingsError(
+            variable, f"expected a comma-separated list of host names with no empty entries, got {raw!r}"
+        )
     for host in hosts:
         if any(char.isspace() for char in host) or "/" in host:
             raise SettingsError(variable, f"{host!r} is not a host name (no scheme, path or spaces)")
@@ -78,20 +80,29 @@ def parse_database_url(variable: str, raw: str, base_dir: Path) -> Database:
     url = urlsplit(raw.strip())
     if url.scheme == "sqlite":
         if url.netloc:
-            raise SettingsError(variable, f"a SQLite URL has no host: use sqlite:///relative.db or sqlite:////abs.db, got {raw!r}")
+            raise SettingsError(
+                variable,
+                f"a SQLite URL has no host: use sqlite:///relative.db or sqlite:////abs.db, got {raw!r}",
+            )
         path = unquote(url.path[1:]) if url.path.startswith("/") else unquote(url.path)
         if not path:
             raise SettingsError(variable, f"a SQLite URL needs a file path, got {raw!r}")
         file = Path(path)
-        return Database(engine="django.db.backends.sqlite3", name=str(file if file.is_absolute() else base_dir / file))
+        return Database(
+            engine="django.db.backends.sqlite3", name=str(file if file.is_absolute() else base_dir / file)
+        )
     if url.scheme in {"postgres", "postgresql"}:
         name = unquote(url.path.lstrip("/"))
         if not name or "/" in name:
-            raise SettingsError(variable, f"a PostgreSQL URL needs a database name after the host, got {raw!r}")
+            raise SettingsError(
+                variable, f"a PostgreSQL URL needs a database name after the host, got {raw!r}"
+            )
         try:
             port = url.port
         except ValueError:
-            raise SettingsError(variable, f"the port is not a number between 0 and 65535 in {raw!r}") from None
+            raise SettingsError(
+                variable, f"the port is not a number between 0 and 65535 in {raw!r}"
+            ) from None
         return Database(
             engine="django.db.backends.postgresql",
             name=name,
@@ -101,7 +112,9 @@ def parse_database_url(variable: str, raw: str, base_dir: Path) -> Database:
             port=str(port or ""),
         )
     scheme = url.scheme or "(none)"
-    raise SettingsError(variable, f"unsupported scheme {scheme!r}: use sqlite:///path or postgres://user@host:port/name")
+    raise SettingsError(
+        variable, f"unsupported scheme {scheme!r}: use sqlite:///path or postgres://user@host:port/name"
+    )
 
 
 def parse_directory(variable: str, raw: str, base_dir: Path) -> Path:

@@ -7,6 +7,7 @@ ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -43,14 +44,15 @@ _database = parse_database_url(
     "DATABASE_URL", env.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'zorgveilig.sqlite3'}", BASE_DIR
 )
 _busy_timeout = env.int("ZORGVEILIG_SQLITE_BUSY_TIMEOUT", default=20, minimum=1, maximum=600)
+DATABASES: dict[str, dict[str, Any]]
 if _database.engine.endswith("sqlite3"):
     DATABASES = {
         "default": {
             "ENGINE": _database.engine,
             "NAME": _database.name,
             "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout) instead of
-                # failing half-way with "database is locked"; WAL lets readers go on during a write.
+                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout)
+                # instead of failing half-way with "database is locked"; WAL lets readers go on.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": _busy_timeout,
                 "init_command": (
@@ -188,7 +190,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "media"},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
