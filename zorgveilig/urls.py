@@ -1,6 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -10,7 +10,7 @@ handler403 = "zorgveilig.views.permission_denied"
 handler404 = "zorgveilig.views.page_not_found"
 handler500 = "zorgveilig.views.server_error"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 
