@@ -42,7 +42,9 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
     )
@@ -60,3 +62,72 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+
+class ThrottleFailure(models.Model):
+    """One failed attempt at something guarded by accounts.throttle (a login, a 2FA code, a receipt code).
+
+    Only a keyed hash of what was tried against is kept (an account name, an address, a user id), never the
+    value itself: the table says "this key failed at this time", nothing someone could read names or
+    addresses out of.
+    """
+
+    scope = models.CharField(_("scope"), max_length=40)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("throttled failure")
+        verbose_name_plural = _("throttled failures")
+        indexes = [
+            models.Index(fields=["scope", "key_hash", "created_at"]),
+            models.Index(fields=["scope", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_hash[:12]} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TOTPDevice(models.Model):
+    """A user's authenticator app. Unconfirmed until the user has typed one code from it."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="totp_device", verbose_name=_("user")
+    )
+    # Base32, as authenticator apps expect it. It has to be readable to compute codes, so it cannot be
+    # hashed; access to the database is access to the second factor, as with any TOTP server.
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The 30-second time step of the last accepted code: a code for this step or an earlier one is refused,
+    # so a code seen over someone's shoulder cannot be used a second time.
+    last_used_step = models.BigIntegerField(_("last used time step"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class BackupCode(models.Model):
+    """A single-use code for when the authenticator app is lost. Stored as a keyed hash only."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="backup_codes", verbose_name=_("user")
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="backup_code_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({_('used') if self.used_at else _('unused')})"

@@ -134,9 +134,13 @@ def parse_directory(variable: str, raw: str, base_dir: Path) -> Path:
 
 def secret_key_from_file(path: Path) -> str:
     """Read the key generated on first run, or generate it, readable by the owner only."""
+    variable = f"SECRET_KEY (from {path})"
     if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        return check_secret_key(f"SECRET_KEY (from {path})", key)
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsError(variable, f"cannot read the key file: {error}") from None
+        return check_secret_key(variable, key)
     key = secrets.token_urlsafe(64)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:

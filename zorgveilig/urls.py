@@ -10,12 +10,11 @@ handler403 = "zorgveilig.views.permission_denied"
 handler404 = "zorgveilig.views.page_not_found"
 handler500 = "zorgveilig.views.server_error"
 
-urlpatterns: list[URLPattern | URLResolver] = [
+# Dutch pages live at the root, English under /en/, each with its own translated path. The language switch
+# is inside the patterns too, so it runs in the language of the page it was sent from and can translate that
+# page's address (with its arguments) into the other language.
+urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path("i18n/setlang/", set_language, name="set_language"),
-]
-
-# Dutch pages live at the root, English under /en/, each with its own translated path.
-urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path(_("zorgveilig/"), views.care_workers, name="care_workers"),
     path(_("health-care-under-fire/"), views.conflict_monitor, name="conflict_monitor"),

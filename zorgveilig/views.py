@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,7 +24,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without context processors: the failure may lie in the database or a context processor.
-    from django.template import loader
-
+    # Rendered without the request and without context processors: the failure may lie in the database,
+    # the session or a context processor, and this page must still come out.
     return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,100 @@
+"""Shared personas: organisations, members with a role, and staff clients past the second factor.
+
+def test_something(client, make_member, organisation):
+    handler = make_member(Role.CASE_HANDLER)            # member of `organisation`
+    login_verified(client, handler)                     # logged in, session two-factor verified
+    ...
+    other_client = verified_client(make_member(Role.ADMIN, other_organisation))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyotp
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organisation, TOTPDevice, User
+from accounts.roles import Role
+from accounts.twofactor import VERIFIED_SESSION_KEY
+
+PERSONA_PASSWORD = "persona-password-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings: Any) -> None:
+    # Tests run with the production defaults (ZORGVEILIG_HTTPS on), and the test client speaks plain HTTP:
+    # without this every request would be redirected to https.
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def organisation(db: None) -> Organisation:
+    return Organisation.objects.create(
+        name="Test Beroepsvereniging",
+        slug="test-beroepsvereniging",
+        kind=Organisation.Kind.PROFESSIONAL_ASSOCIATION,
+    )
+
+
+@pytest.fixture
+def other_organisation(db: None) -> Organisation:
+    return Organisation.objects.create(
+        name="Test Ziekenhuis", slug="test-ziekenhuis", kind=Organisation.Kind.HOSPITAL
+    )
+
+
+MakeMember = Callable[..., User]
+
+
+@pytest.fixture
+def make_member(db: None, organisation: Organisation) -> MakeMember:
+    """make_member(role, organisation=None, *, username=None, password=None) -> User.
+
+    The user is a member of `organisation` (the fixture) unless another is given. Without `password` the
+    account has an unusable password (fast: no argon2); pass PERSONA_PASSWORD to log in through the form.
+    """
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role | str,
+        organisation_: Organisation | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        role = Role(role)
+        username = username or f"{role.value.replace('_', '-')}-{next(counter)}"
+        user = User(username=username, first_name=role.label.title(), last_name="Persona")
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        Membership.objects.create(user=user, organisation=organisation_ or organisation, role=role)
+        return user
+
+    return make
+
+
+def login_verified(client: Client, user: Any) -> Client:
+    """Log `user` in on `client` with a two-factor verified session (see accounts.twofactor)."""
+    client.force_login(user)
+    session = client.session
+    session[VERIFIED_SESSION_KEY] = True
+    session.save()
+    return client
+
+
+def verified_client(user: Any) -> Client:
+    """A new test client logged in as `user`, past the second factor."""
+    return login_verified(Client(), user)
+
+
+def give_device(user: Any, *, confirmed: bool = True) -> pyotp.TOTP:
+    """Give `user` an authenticator app; returns a TOTP to compute its codes (`.now()`, `.at(time)`)."""
+    secret = pyotp.random_base32()
+    TOTPDevice.objects.update_or_create(user=user, defaults={"secret": secret, "confirmed": confirmed})
+    return pyotp.TOTP(secret)
