@@ -90,7 +90,12 @@ def load_organisation(demo: DemoOrganisation) -> bool:
         if changed:
             organisation.name, organisation.kind = demo.name, demo.kind
             organisation.save()
-            record("accounts.demo_organisation_loaded", target=organisation, details={"created": created})
+            record(
+                "accounts.demo_organisation_loaded",
+                target=organisation,
+                organisation=organisation,
+                details={"created": created},
+            )
     return changed
 
 

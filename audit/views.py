@@ -4,13 +4,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation
+from accounts.models import Membership, Organisation, User
 from accounts.permissions import has_permission, organisations_with, permission_required
 from accounts.roles import Permission
 from audit.actions import start_audit_verification
@@ -21,14 +21,22 @@ PAGE_SIZE = 50
 
 
 def visible_events(user: Any) -> QuerySet[Event]:
-    """Superusers see the whole log; others the events of the organisations where they may read it.
-
-    Events without an organisation (platform-wide ones) are for superusers only.
+    """Superusers see the whole log. An organisation's administrators see its events, and the events
+    without an organisation (logins, two-factor, password changes) by or about its current members; never
+    what those members did in another organisation.
     """
     if user.is_superuser:
         return Event.objects.all()
-    organisations = organisations_with(user, Permission.VIEW_AUDIT_LOG)
-    return Event.objects.filter(organisation_id__in=[organisation.pk for organisation in organisations])
+    organisation_ids = [o.pk for o in organisations_with(user, Permission.VIEW_AUDIT_LOG)]
+    member_ids = list(
+        Membership.objects.filter(organisation_id__in=organisation_ids).values_list("user_id", flat=True)
+    )
+    about_members = Q(actor_id__in=member_ids) | Q(
+        object_type=User._meta.label_lower, object_id__in=[str(pk) for pk in member_ids]
+    )
+    return Event.objects.filter(
+        Q(organisation_id__in=organisation_ids) | (Q(organisation_id=None) & about_members)
+    )
 
 
 @permission_required(Permission.VIEW_AUDIT_LOG)

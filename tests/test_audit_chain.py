@@ -14,6 +14,22 @@ from audit.chain import GENESIS_HASH, ProblemKind, compute_hash, record, verify
 from audit.models import AppendOnlyError, ChainHead, Event
 
 
+def forged_hash(event: Event, *, action: str) -> str:
+    """The hash a forger would compute for `event` with another action and no actor."""
+    return compute_hash(
+        sequence=event.sequence,
+        occurred_at=event.occurred_at,
+        actor_id=None,
+        actor_label="",
+        action=action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        organisation_id=None,
+        details=event.details,
+        previous_hash=event.previous_hash,
+    )
+
+
 def append(count: int) -> list[Event]:
     return [
         record("test.thing_changed", target=("test.thing", number), details={"fields": ["status"]})
@@ -76,18 +92,7 @@ class TestTamperingIsDetected:
     def test_changed_event_with_its_hash_recomputed_breaks_the_next_link(self) -> None:
         events = append(5)
         third = events[2]
-        forged = compute_hash(
-            sequence=3,
-            occurred_at=third.occurred_at,
-            actor_id=None,
-            actor_label="",
-            action="test.forged",
-            object_type=third.object_type,
-            object_id=third.object_id,
-            organisation_id=None,
-            details=third.details,
-            previous_hash=third.previous_hash,
-        )
+        forged = forged_hash(third, action="test.forged")
         run_sql("UPDATE audit_event SET action = %s, hash = %s WHERE sequence = 3", ["test.forged", forged])
         result = verify()
         assert result.problem is not None
@@ -135,18 +140,7 @@ class TestTamperingIsDetected:
     def test_last_event_replaced_with_a_consistent_forgery(self) -> None:
         events = append(3)
         last = events[-1]
-        forged = compute_hash(
-            sequence=3,
-            occurred_at=last.occurred_at,
-            actor_id=None,
-            actor_label="",
-            action="test.forged",
-            object_type=last.object_type,
-            object_id=last.object_id,
-            organisation_id=None,
-            details=last.details,
-            previous_hash=last.previous_hash,
-        )
+        forged = forged_hash(last, action="test.forged")
         run_sql("UPDATE audit_event SET action = %s, hash = %s WHERE sequence = 3", ["test.forged", forged])
         result = verify()
         assert result.problem is not None

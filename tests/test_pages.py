@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils import translation
 
 import zorgveilig.urls
+from accounts.roles import Role
+from tests.conftest import login_verified
 
 # This module doubles as a URL configuration for the error-page tests: the real pages plus views that fail.
 
@@ -143,20 +145,47 @@ def test_face_page_paths_are_translated() -> None:
         assert reverse("conflict_monitor") == "/en/health-care-under-fire/"
 
 
+def switch_language(client: Client, page_url: str, language: str) -> Any:
+    """Submit the language switch on `page_url` the way a browser does: its own action and fields."""
+    page = Page(get(client, page_url).content.decode())
+    form = next(
+        attributes
+        for tag, attributes in page.tags
+        if tag == "form" and "language-switch" in str(attributes.get("class"))
+    )
+    next_url = next(attributes for attributes in page.all("input") if attributes.get("name") == "next")
+    return client.post(str(form["action"]), {"language": language, "next": next_url["value"]}, secure=True)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", FACE_PAGES)
 def test_language_switch_leads_to_the_translated_address_of_the_same_page(client: Client, name: str) -> None:
-    dutch_page = Page(get(client, url_in("nl", name)).content.decode())
-    switch = next(attributes for attributes in dutch_page.all("input") if attributes.get("name") == "next")
-    response = client.post(reverse("set_language"), {"language": "en", "next": switch["value"]}, secure=True)
+    response = switch_language(client, url_in("nl", name), "en")
     assert response.status_code == 302
     assert response["Location"] == url_in("en", name)
 
-    english_page = Page(get(client, url_in("en", name)).content.decode())
-    back = next(attributes for attributes in english_page.all("input") if attributes.get("name") == "next")
-    response = client.post(reverse("set_language"), {"language": "nl", "next": back["value"]}, secure=True)
+    response = switch_language(client, url_in("en", name), "nl")
     assert response.status_code == 302
     assert response["Location"] == url_in("nl", name)
+
+
+@pytest.mark.django_db
+def test_language_switch_keeps_the_arguments_of_the_page(
+    client: Client, make_member: Any, organisation: Any
+) -> None:
+    login_verified(client, make_member(Role.ADMIN))
+    with translation.override("en"):
+        english = reverse("accounts:organisation", kwargs={"slug": organisation.slug})
+    with translation.override("nl"):
+        dutch = reverse("accounts:organisation", kwargs={"slug": organisation.slug})
+    assert english != dutch
+
+    response = switch_language(client, english, "nl")
+    assert response.status_code == 302
+    assert response["Location"] == dutch
+
+    response = switch_language(client, dutch, "en")
+    assert response["Location"] == english
 
 
 @pytest.mark.django_db
