@@ -13,7 +13,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts import throttle
+from accounts import keys, throttle
 from accounts.throttle import Refusal
 from audit.chain import record
 
@@ -72,6 +72,9 @@ def attempt_login(
         account_throttle.reset(account)
         auth_login(request, user)
         record("accounts.login", actor=user, target=user)
+    # Outside the transaction above: Argon2id takes a moment, and SQLite holds its write lock meanwhile.
+    # The view must pass its response to keys.apply_cookie.
+    keys.unlock(request, user, password)
     return LoginOutcome(user=user)
 
 
@@ -80,11 +83,15 @@ def log_out(request: HttpRequest) -> None:
     if user.is_authenticated:
         record("accounts.logout", actor=user, target=user)
     auth_logout(request)
+    keys.forget(request)  # the view must pass its response to keys.apply_cookie
 
 
 def change_password(request: HttpRequest, form: PasswordChangeForm) -> None:
     """Save a valid password change and keep this session logged in (other sessions are logged out)."""
     with transaction.atomic():
         user = form.save()
+        keys.change_password(
+            request, user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
+        )
         update_session_auth_hash(request, user)
         record("accounts.password_changed", actor=user, target=user)

@@ -27,6 +27,9 @@ EXEMPT_VIEWS = frozenset(
         "conflict_monitor",
     }
 )
+# Whole public areas: the meldpunt is for reporters, who never have an account; a staff member who reports
+# something of their own must not be asked for their second factor first.
+EXEMPT_NAMESPACES = frozenset({"meldpunt"})
 
 
 def _with_next(url_name: str, next_url: str) -> str:
@@ -53,7 +56,12 @@ class TwoFactorMiddleware:
             # One way in, with throttling and the audit trail: the admin's own login form has neither.
             next_url = request.GET.get("next") or reverse("admin:index")
             return HttpResponseRedirect(_with_next("accounts:login", next_url))
-        if view_name in EXEMPT_VIEWS or request.path_info.startswith(settings.STATIC_URL):
+        namespace = match.namespace if match is not None else ""
+        if (
+            view_name in EXEMPT_VIEWS
+            or namespace in EXEMPT_NAMESPACES
+            or request.path_info.startswith(settings.STATIC_URL)
+        ):
             return None
         user = request.user
         if not user.is_authenticated or twofactor.is_verified(request) or not user.is_staff_member:

@@ -131,3 +131,55 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({_('used') if self.used_at else _('unused')})"
+
+
+class HandlerKey(models.Model):
+    """A staff member's X25519 key pair: report keys are wrapped for its public half.
+
+    The private half is stored only sealed under a key derived from the user's password (Argon2id with
+    `salt` and the cost it was sealed with), so the database alone never opens it. See accounts/keys.py and
+    docs/threat-model.md.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="handler_key", verbose_name=_("user")
+    )
+    public_key = models.BinaryField(_("public key"))
+    sealed_private_key = models.BinaryField(_("sealed private key"))
+    salt = models.BinaryField(_("salt"))
+    # The Argon2id cost used for sealed_private_key: the settings may change later, this key must still open.
+    kdf_memory_kib = models.PositiveIntegerField(_("key derivation memory (KiB)"))
+    kdf_iterations = models.PositiveIntegerField(_("key derivation iterations"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handler key")
+        verbose_name_plural = _("handler keys")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class OrganisationRecoveryKey(models.Model):
+    """The public half of an organisation's recovery key; its private half is kept offline by an admin.
+
+    Every report key is also wrapped for this key, so an administrator holding the private half can give a
+    case handler access again after a forgotten password. Made by `zorgveilig recovery_key create`.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="recovery_key", verbose_name=_("organisation")
+    )
+    public_key = models.BinaryField(_("public key"))
+    # The first bytes of SHA-256 of the public key, printed with the private key so the admin can check
+    # which paper belongs to which organisation and key.
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation recovery key")
+        verbose_name_plural = _("organisation recovery keys")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.fingerprint})"

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import actions, authentication, throttle, twofactor
+from accounts import actions, authentication, keys, throttle, twofactor
 from accounts.forms import AddMemberForm, BackupCodeForm, ChangeRoleForm, CodeForm, LoginForm
 from accounts.models import Membership, Organisation, TOTPDevice
 from accounts.permissions import has_permission, organisation_for, permission_required
@@ -49,7 +49,9 @@ def login(request: HttpRequest) -> HttpResponse:
         )
         if outcome.succeeded:
             # Staff are sent on to the second factor by TwoFactorMiddleware, keeping this destination.
-            return HttpResponseRedirect(_next_url(request))
+            response = HttpResponseRedirect(_next_url(request))
+            keys.apply_cookie(request, response)  # the browser's half of the session's private key
+            return response
         if outcome.refusal is not None:
             form.add_error(None, ValidationError(_refusal_message(outcome.refusal), code="throttled"))
         else:
@@ -71,7 +73,9 @@ def _next_url_field(request: HttpRequest) -> str:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     authentication.log_out(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    response = redirect(settings.LOGOUT_REDIRECT_URL)
+    keys.apply_cookie(request, response)
+    return response
 
 
 @never_cache

@@ -15,6 +15,7 @@ from typing import Any
 import pyotp
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Membership, Organisation, TOTPDevice, User
 from accounts.roles import Role
@@ -24,10 +25,29 @@ PERSONA_PASSWORD = "persona-password-for-tests"
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # LocaleMiddleware activates the language of each request in the thread and never deactivates it, so
+    # without this a test that opened an English page would leave the next test reversing English URLs.
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _plain_http(settings: Any) -> None:
     # Tests run with the production defaults (ZORGVEILIG_HTTPS on), and the test client speaks plain HTTP:
     # without this every request would be redirected to https.
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(request: pytest.FixtureRequest, settings: Any) -> None:
+    # Argon2id at the production cost (64 MiB, 3 passes) takes a noticeable fraction of a second per login
+    # or receipt code; tests use a cost far below what the settings accept. A test marked `slow_kdf` keeps the
+    # configured cost.
+    if request.node.get_closest_marker("slow_kdf") is None:
+        settings.KDF_MEMORY_KIB = 1024
+        settings.KDF_ITERATIONS = 1
 
 
 @pytest.fixture

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "jobs",
+    "meldpunt",
     "zorgveilig",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -147,6 +148,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = env.int("ZORGVEILIG_LOGIN_FAILURE_LIMIT", default=5, minimum=1, maximum=1000)
 LOGIN_CLIENT_FAILURE_LIMIT = 4 * LOGIN_FAILURE_LIMIT
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+# Cost of Argon2id when a key is derived from a password or a receipt code (zorgveilig/crypto.py). Higher is
+# slower for an attacker with a stolen database and for every login; 64 MiB and 3 passes follow RFC 9106's
+# second recommended option. Changing them after keys exist makes those keys underivable: set them once.
+KDF_MEMORY_KIB = env.int("ZORGVEILIG_KDF_MEMORY_KIB", default=65536, minimum=8192, maximum=4194304)
+KDF_ITERATIONS = env.int("ZORGVEILIG_KDF_ITERATIONS", default=3, minimum=1, maximum=100)
+KDF_LANES = 4
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path("", views.home, name="home"),
     path(_("zorgveilig/"), views.care_workers, name="care_workers"),
     path(_("health-care-under-fire/"), views.conflict_monitor, name="conflict_monitor"),
+    path(_("report/"), include("meldpunt.urls")),
     path(_("staff/"), include("accounts.urls")),
     path(_("staff/audit/"), include("audit.urls")),
     path(_("staff/tasks/"), include("jobs.urls")),
