@@ -22,8 +22,8 @@ from accounts import keys
 from accounts.permissions import granting_roles
 from accounts.roles import Permission
 from audit.chain import Detail, record
-from meldpunt import attachments, routing, sealing
-from meldpunt.models import Message, Party, Report, ReportKey
+from meldpunt import attachments, notifications, routing, sealing, workdays
+from meldpunt.models import Message, OrganisationPolicy, Party, Report, ReportKey
 from meldpunt.vocabulary import ContactPreference, DatePrecision, InCare
 from zorgveilig import crypto
 
@@ -120,8 +120,17 @@ def _text(cleaned: dict[str, Any], name: str) -> str:
     return str(cleaned.get(name) or "").strip()
 
 
-def submit_report(cleaned: dict[str, Any], files: Sequence[Upload] = ()) -> tuple[Report, str]:
+def submit_report(
+    cleaned: dict[str, Any],
+    files: Sequence[Upload] = (),
+    *,
+    source: str = Report.Source.WEB,
+    entered_by: Any = None,
+) -> tuple[Report, str]:
     """Take a report from the form's cleaned data; returns the report and its receipt code.
+
+    `source` says how it came in; for a phone intake `entered_by` is the staff member who typed it in (the
+    audit names them; the report stays the caller's, with the receipt code handed over to them).
 
     The receipt code is returned once and stored nowhere: only its lookup hash, and the report key sealed
     with a key derived from it. Raises ValidationError when no organisation receives reports of this
@@ -148,7 +157,9 @@ def submit_report(cleaned: dict[str, Any], files: Sequence[Upload] = ()) -> tupl
     data_key = crypto.new_data_key()
     stored: list[Any] = []
     try:
-        report = _create_report(cleaned, organisation, identity, contact, code, data_key, checked, stored)
+        report = _create_report(
+            cleaned, organisation, identity, contact, code, data_key, checked, stored, source, entered_by
+        )
     except BaseException:
         attachments.discard(stored)
         raise
@@ -164,6 +175,8 @@ def _create_report(
     data_key: bytes,
     checked: Sequence[attachments.CheckedFile],
     stored: list[Any],
+    source: str,
+    entered_by: Any,
 ) -> Report:
     occurred_on, precision = _occurred(cleaned)
     with transaction.atomic():
@@ -184,10 +197,15 @@ def _create_report(
             steps_taken=sorted(cleaned.get("steps_taken") or []),
             contact_preference=cleaned.get("contact_preference") or ContactPreference.RECEIPT_ONLY,
             is_anonymous=not (identity or contact),
+            source=source,
             receipt_lookup=crypto.receipt_lookup_hash(code),
             report_salt=crypto.new_salt(),
             receipt_kdf_memory_kib=settings.KDF_MEMORY_KIB,
             receipt_kdf_iterations=settings.KDF_ITERATIONS,
+        )
+        policy = OrganisationPolicy.for_organisation(organisation)
+        report.acknowledge_by = workdays.deadline_after(
+            report.created_at, policy.acknowledge_within_working_days
         )
         report.sealed_narrative = sealing.seal_json(
             data_key,
@@ -197,7 +215,7 @@ def _create_report(
         )
         report.sealed_identity = sealing.seal_json(data_key, report.pk, sealing.IDENTITY, identity)
         report.sealed_contact = sealing.seal_json(data_key, report.pk, sealing.CONTACT, contact)
-        report.save(update_fields=["sealed_narrative", "sealed_identity", "sealed_contact"])
+        report.save(update_fields=["acknowledge_by", "sealed_narrative", "sealed_identity", "sealed_contact"])
 
         ReportKey.objects.create(
             report=report,
@@ -213,7 +231,7 @@ def _create_report(
         sealed_fields: list[Detail] = [*sorted(["narrative", *identity, *contact, *platform])]
         record(
             "meldpunt.report_submitted",
-            actor=None,
+            actor=entered_by,
             target=report,
             organisation=organisation,
             details={
@@ -221,8 +239,10 @@ def _create_report(
                 "attachment_ids": [attachment.pk for attachment in stored],
                 "staff_keys": staff_keys,
                 "fields": sealed_fields,
+                "source": str(source),
             },
         )
+        transaction.on_commit(lambda: notifications.new_report(report))
         if staff_keys == 0:
             # Still accepted: the reporter gets in with the receipt code. Nobody at the organisation can read
             # it until someone has a key pair and the report key is wrapped for them (by a recovery step).
@@ -264,6 +284,8 @@ def add_message(
             organisation=report.organisation,
             details={"report_id": report.pk, "author_kind": str(author_kind)},
         )
+        if author_kind == Party.REPORTER:
+            transaction.on_commit(lambda: notifications.reporter_wrote(report))
     return message
 
 
@@ -287,6 +309,8 @@ def add_files(
                 organisation=report.organisation,
                 details={"attachment_ids": [a.pk for a in stored], "uploaded_by": str(uploaded_by)},
             )
+            if uploaded_by == Party.REPORTER:
+                transaction.on_commit(lambda: notifications.reporter_wrote(report))
     except BaseException:
         attachments.discard(stored)
         raise

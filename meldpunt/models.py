@@ -14,6 +14,7 @@ shown to the reporter and in exports.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,11 +25,15 @@ from meldpunt.vocabulary import (
     DatePrecision,
     Frequency,
     InCare,
+    Outcome,
     Perpetrator,
     Place,
     Profession,
     Province,
+    ReferralKind,
+    ReferralStatus,
     Sector,
+    VptCode,
 )
 
 
@@ -39,6 +44,11 @@ class Report(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         REFERRED = "referred", _("Referred")
         CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Report form")
+        PHONE = "phone", _("Phone intake by staff")
+        API = "api", _("API")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="reports", verbose_name=_("organisation")
@@ -68,10 +78,34 @@ class Report(models.Model):
         _("contact preference"), max_length=20, choices=ContactPreference.choices
     )
     is_anonymous = models.BooleanField(_("anonymous"), default=True)
+    source = models.CharField(
+        _("received through"), max_length=10, choices=Source.choices, default=Source.WEB
+    )
+
+    # Case handling. `version` grows with every change a handler makes: a change based on an older version
+    # is refused (two handlers editing one case at once; see meldpunt.cases).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        verbose_name=_("assigned to"),
+    )
+    acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    acknowledge_reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    # Set when the content was erased (on request, or when the retention period ran out): what remains is
+    # only the structured, non-identifying part for statistics.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     # Finding a report by its receipt code: a deterministic hash of the code (the code itself is never
-    # stored), and the salt from which the receipt-derived key is made.
-    receipt_lookup = models.CharField(_("receipt lookup hash"), max_length=128, unique=True)
+    # stored), and the salt from which the receipt-derived key is made. Null once the report is erased.
+    receipt_lookup = models.CharField(
+        _("receipt lookup hash"), max_length=128, unique=True, null=True, blank=True
+    )
     report_salt = models.BinaryField(_("salt"))
     # The Argon2id cost the receipt-derived key was made with: a later change of the KDF settings must not
     # lock reporters out of their report.
@@ -87,7 +121,11 @@ class Report(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        indexes = [models.Index(fields=["organisation", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "status", "created_at"]),
+            models.Index(fields=["status", "acknowledge_by"]),
+            models.Index(fields=["status", "closed_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=["new", "in_triage", "in_progress", "referred", "closed"]),
@@ -228,3 +266,139 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profession or '*'} / {self.sector or '*'} -> {self.organisation}"
+
+
+class OrganisationPolicy(models.Model):
+    """How an organisation handles its reports: the acknowledgement deadline and how long closed reports
+    are kept. Organisations without a row use the defaults below."""
+
+    DEFAULT_ACKNOWLEDGE_DAYS = 2
+    DEFAULT_RETENTION_DAYS = 365
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="report_policy", verbose_name=_("organisation")
+    )
+    acknowledge_within_working_days = models.PositiveSmallIntegerField(
+        _("acknowledge within (working days)"),
+        default=DEFAULT_ACKNOWLEDGE_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("A new report must be taken into triage within this many working days."),
+    )
+    retention_days_after_closure = models.PositiveIntegerField(
+        _("keep closed reports for (days)"),
+        default=DEFAULT_RETENTION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("After this many days a closed report's content is erased automatically."),
+    )
+    notify_by_email = models.BooleanField(
+        _("notify handlers by email"),
+        default=True,
+        help_text=_("Emails say only that something needs attention, never what a report says."),
+    )
+
+    class Meta:
+        verbose_name = _("report handling policy")
+        verbose_name_plural = _("report handling policies")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+    @classmethod
+    def for_organisation(cls, organisation: Organisation | int) -> OrganisationPolicy:
+        """The organisation's policy, or an unsaved one with the defaults."""
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        policy = cls.objects.filter(organisation_id=organisation_id).first()
+        return policy or cls(organisation_id=organisation_id)
+
+
+class StatusChange(models.Model):
+    """The case's history of states: who moved it and when (the reason, if any, is in an internal note)."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("report")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Report.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Report.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.from_status} -> {self.to_status}"
+
+
+class InternalNote(models.Model):
+    """A handler's note on a case, sealed with the report key and never shown to the reporter."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="internal_notes", verbose_name=_("report")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    sealed_body = models.BinaryField(_("sealed note"), default=b"")
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return f"{self.report} note {self.pk}"
+
+
+class Referral(models.Model):
+    """A referral of the case: to the police (melding or aangifte), the employer, legal aid,
+    Slachtofferhulp, a platform. The free-text note is sealed like everything a person wrote."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("report")
+    )
+    kind = models.CharField(_("referred to"), max_length=30, choices=ReferralKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PLANNED
+    )
+    # Only for police referrals: whether the VPT code was asked for.
+    vpt_code = models.CharField(_("VPT code"), max_length=20, choices=VptCode.choices, blank=True)
+    referred_on = models.DateField(_("date"))
+    sealed_note = models.BinaryField(_("sealed note"), default=b"")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["referred_on", "pk"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["police_melding", "police_aangifte"]) | models.Q(vpt_code=""),
+                name="vpt_code_only_for_police",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.kind}"

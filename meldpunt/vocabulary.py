@@ -141,3 +141,43 @@ class ContactPreference(models.TextChoices):
     RECEIPT_ONLY = "receipt_only", _("No contact: I will check for messages with my receipt code")
     EMAIL = "email", _("By email")
     PHONE = "phone", _("By phone")
+
+
+class ReferralKind(models.TextChoices):
+    """Where a case handler sends a reporter or a matter on to."""
+
+    POLICE_MELDING = "police_melding", _("Police: report without prosecution request (melding)")
+    POLICE_AANGIFTE = "police_aangifte", _("Police: criminal complaint (aangifte)")
+    EMPLOYER = "employer", _("Employer")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    SLACHTOFFERHULP = "slachtofferhulp", _("Victim Support Netherlands (Slachtofferhulp Nederland)")
+    PLATFORM_NOTICE = "platform_notice", _("Notice to an online platform")
+    OTHER = "other", _("Other")
+
+
+class ReferralStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined by the reporter")
+
+
+class VptCode(models.TextChoices):
+    """Whether the police were asked to register the incident with the VPT code (violence against public
+    task workers, 'Veilige Publieke Taak'), which brings the OM's stricter prosecution policy into play."""
+
+    ASKED = "asked", _("Asked for the VPT code")
+    NOT_ASKED = "not_asked", _("Not asked")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Outcome(models.TextChoices):
+    """How a case ended, recorded at closing."""
+
+    ADVICE_GIVEN = "advice_given", _("Advice and support given")
+    REFERRED = "referred", _("Referred to another organisation")
+    POLICE_INVOLVED = "police_involved", _("Police melding or aangifte made")
+    RESOLVED_BY_EMPLOYER = "resolved_by_employer", _("Resolved with the employer")
+    PLATFORM_REMOVED = "platform_removed", _("Content removed by the platform")
+    NO_RESPONSE = "no_response", _("No response from the reporter")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the reporter")
+    OTHER = "other", _("Other")

@@ -148,6 +148,26 @@ def secret_key_from_file(path: Path) -> str:
     return key
 
 
+def parse_site_url(variable: str, raw: str) -> str:
+    """The public address of the site, used in emails: http(s)://host[:port][/path], without a trailing /."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(variable, f"expected an address like https://zorgveilig.example.nl, got {raw!r}")
+    if parts.query or parts.fragment:
+        raise SettingsError(variable, f"the address must not have a query or fragment, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
+def parse_email_address(variable: str, raw: str) -> str:
+    value = raw.strip()
+    name, _, address = value.rpartition("<")
+    address = address.rstrip(">") if name or value.startswith("<") else value
+    local, at, domain = address.partition("@")
+    if not (local and at and "." in domain) or any(char.isspace() for char in address):
+        raise SettingsError(variable, f"expected an email address such as meldpunt@example.nl, got {raw!r}")
+    return value
+
+
 class Environment:
     """Reads variables from a mapping (os.environ by default) through the parsers above."""
 

@@ -1,7 +1,9 @@
 """ZorgVeilig settings: one file, every deployment-specific value read from the environment.
 
 Variables (see README, "Configuration"): DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, ZORGVEILIG_DATA_DIR,
-ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT.
+ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT, ZORGVEILIG_SITE_URL, ZORGVEILIG_EMAIL_FROM,
+ZORGVEILIG_SMTP_HOST, ZORGVEILIG_SMTP_PORT, ZORGVEILIG_SMTP_USER, ZORGVEILIG_SMTP_PASSWORD,
+ZORGVEILIG_KDF_MEMORY_KIB, ZORGVEILIG_KDF_ITERATIONS, ZORGVEILIG_LOGIN_FAILURE_LIMIT.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from zorgveilig.env import (
     check_secret_key,
     parse_database_url,
     parse_directory,
+    parse_email_address,
     parse_hosts,
+    parse_site_url,
     secret_key_from_file,
 )
 
@@ -207,6 +211,27 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Emails to staff (new reports, replies, deadlines) say only that something needs attention, with a link;
+# never what a report says. Without an SMTP host they are written to the console (development, demo).
+SITE_URL = parse_site_url("ZORGVEILIG_SITE_URL", env.get("ZORGVEILIG_SITE_URL") or "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = parse_email_address(
+    "ZORGVEILIG_EMAIL_FROM", env.get("ZORGVEILIG_EMAIL_FROM") or "ZorgVeilig <meldpunt@zorgveilig.invalid>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[ZorgVeilig] "
+_smtp_host = env.get("ZORGVEILIG_SMTP_HOST")
+if _smtp_host:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp_host
+    EMAIL_PORT = env.int("ZORGVEILIG_SMTP_PORT", default=587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env.get("ZORGVEILIG_SMTP_USER") or ""
+    EMAIL_HOST_PASSWORD = env.get("ZORGVEILIG_SMTP_PASSWORD") or ""
+    EMAIL_USE_TLS = EMAIL_PORT != 465
+    EMAIL_USE_SSL = EMAIL_PORT == 465
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 TASKS = {
     "default": {
