@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.throttle import Refusal
-from meldpunt import actions, attachments, export, followup, routing
+from meldpunt import actions, attachments, export, followup, intake_throttle, routing
 from meldpunt.forms import AddFilesForm, ReceiptLoginForm, ReplyForm, ReportForm
 from meldpunt.models import Party
 
@@ -101,6 +101,17 @@ def _render_report_form(
 @csrf_protect
 def _report_form(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and (refused := intake_throttle.refusal(request)) is not None:
+        return _render_report_form(
+            request,
+            form if form.is_bound else ReportForm(),
+            status=429,
+            problem=_(
+                "Too many reports were sent from your network in the last hour. Nothing was stored. Please "
+                "try again in %(minutes)s minutes; in danger, call 112."
+            )
+            % {"minutes": refused.minutes},
+        )
     if request.method == "POST" and routing.can_receive_reports() and form.is_valid():
         try:
             report, code = actions.submit_report(
@@ -109,6 +120,7 @@ def _report_form(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            intake_throttle.count(request)
             # The code is in this response and nowhere else: not in a URL, a session or the database.
             return render(
                 request,

@@ -19,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path(_("zorgveilig/"), views.care_workers, name="care_workers"),
     path(_("health-care-under-fire/"), views.conflict_monitor, name="conflict_monitor"),
     path(_("report/"), include("meldpunt.urls")),
+    path(_("staff/cases/"), include("meldpunt.case_urls")),
+    path(_("staff/report-policy/"), include("meldpunt.policy_urls")),
     path(_("staff/"), include("accounts.urls")),
     path(_("staff/audit/"), include("audit.urls")),
     path(_("staff/tasks/"), include("jobs.urls")),
