@@ -183,3 +183,39 @@ class OrganisationRecoveryKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.fingerprint})"
+
+
+class ApiToken(models.Model):
+    """A case handler's token for the API (accounts/api_tokens.py), shown to them once and stored only as:
+
+    - `lookup_hash`, a SHA-256 of the token, to find the row;
+    - `sealed_private_key`, the handler's private key sealed under a key derived from the token (HKDF with
+      `salt`), bound to this row and user, so the API can unwrap report keys as the web session does;
+    - `public_key`, the handler's public key when the token was made: when the key pair has been replaced
+      since (a password set without the old one), the token is refused with a clear message.
+
+    A copy of the database without the token opens nothing.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The first characters of the token, so its owner can tell their tokens apart; never enough to use it.
+    prefix = models.CharField(_("prefix"), max_length=16)
+    lookup_hash = models.CharField(_("lookup hash"), max_length=64, unique=True)
+    salt = models.BinaryField(_("salt"))
+    sealed_private_key = models.BinaryField(_("sealed private key"), default=b"")
+    public_key = models.BinaryField(_("public key"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

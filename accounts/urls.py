@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from accounts import views
+from accounts import token_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -24,4 +24,7 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path(_("api-tokens/"), token_views.api_tokens_page, name="api_tokens"),
+    path(_("api-tokens/new/"), token_views.api_token_create, name="api_token_create"),
+    path(_("api-tokens/<int:token_id>/revoke/"), token_views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -200,6 +200,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "accounts/staff_home.html",
         {
             "memberships": memberships,
+            "can_handle_cases": has_permission(request.user, Permission.HANDLE_CASES),
             "can_view_tasks": has_permission(request.user, Permission.VIEW_TASKS),
             "can_view_audit_log": has_permission(request.user, Permission.VIEW_AUDIT_LOG),
             "has_two_factor": twofactor.has_confirmed_device(request.user),

@@ -227,6 +227,15 @@ def share_key(report: Report, data_key: bytes, colleague: Any, *, actor: Any) ->
 # Changing a case ---------------------------------------------------------------------------------------------
 
 
+def _still_at(report: Report, expected_version: int) -> None:
+    """StaleCase before anything else when the caller's version is already outdated: otherwise a change
+    based on an older state would be judged against the current one (and refused as, say, "already has
+    this status") instead of being reported as outdated. `_bump` still guards the write itself."""
+    if report.version != expected_version:
+        report.refresh_from_db()
+        raise StaleCase(report)
+
+
 def _bump(report: Report, expected_version: int, **changes: Any) -> None:
     """Apply `changes` only if the case is still at `expected_version`; StaleCase otherwise."""
     updated = Report.objects.filter(pk=report.pk, version=expected_version, erased_at__isnull=True).update(
@@ -250,6 +259,7 @@ def change_status(
                 )
             }
         )
+    _still_at(report, expected_version)
     from_status = report.status
     if to_status == from_status:
         raise ValidationError(
@@ -302,6 +312,7 @@ def close(report: Report, user: Any, *, outcome: str, expected_version: int) -> 
 
 def reopen(report: Report, user: Any, *, expected_version: int) -> Report:
     """A closed case back to "in progress"; its outcome and closing time are cleared."""
+    _still_at(report, expected_version)
     if report.status != Status.CLOSED:
         raise ValidationError(
             {"status": ValidationError(_("Only a closed case can be reopened."), code="not_closed")}
@@ -326,6 +337,7 @@ def assign(
 ) -> Report:
     """Give the case to `assignee` (None: to nobody). When the assignee cannot read the case yet and the
     assigning handler can (`data_key`), the report key is shared with them in the same step."""
+    _still_at(report, expected_version)
     if assignee is not None:
         if not has_permission(assignee, Permission.HANDLE_CASES, report.organisation):
             raise ValidationError(

@@ -282,3 +282,13 @@ class AddFilesForm(ErrorLinksMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = _limits_hint()
+
+
+class EraseReportForm(ErrorLinksMixin, forms.Form):
+    """The reporter's confirmation that their report is to be deleted for good."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that my report, the messages and the files are deleted for good"),
+        help_text=_("This cannot be undone. Nobody can restore your report afterwards, not even us."),
+        error_messages={"required": _("Tick the box to confirm that your report may be deleted.")},
+    )

@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from meldpunt import policy_views
 
 app_name = "report_policy"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<slug:slug>/", policy_views.edit, name="edit"),
+]

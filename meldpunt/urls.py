@@ -13,4 +13,5 @@ urlpatterns = [
     path(_("follow-up/export.json"), views.followup_export_json, name="followup_export_json"),
     path(_("follow-up/export.zip"), views.followup_export_zip, name="followup_export_zip"),
     path(_("follow-up/log-out/"), views.followup_logout, name="followup_logout"),
+    path(_("follow-up/delete/"), views.followup_erase, name="followup_erase"),
 ]

@@ -23,8 +23,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.throttle import Refusal
-from meldpunt import actions, attachments, export, followup, intake_throttle, routing
-from meldpunt.forms import AddFilesForm, ReceiptLoginForm, ReplyForm, ReportForm
+from meldpunt import actions, attachments, export, followup, intake_throttle, retention, routing
+from meldpunt.forms import AddFilesForm, EraseReportForm, ReceiptLoginForm, ReplyForm, ReportForm
 from meldpunt.models import Party
 
 # Room for the form fields next to the files, so a report at the file limit is still read.
@@ -168,6 +168,10 @@ def followup_login(request: HttpRequest) -> HttpResponse:
 
 def _unlocked_or_login(request: HttpRequest) -> followup.Unlocked | HttpResponse:
     unlocked = followup.current(request)
+    if unlocked is not None and unlocked.report.erased_at is not None:
+        # Erased from another browser or by a handler: this follow-up has nothing left to show.
+        followup.end(request)
+        unlocked = None
     if unlocked is None:
         return redirect("meldpunt:followup_login")
     return unlocked
@@ -286,6 +290,38 @@ def followup_export_zip(request: HttpRequest) -> HttpResponse:
 
 def _export_name() -> str:
     return f"zorgveilig-report-{timezone.localdate():%Y-%m-%d}"
+
+
+@never_cache
+def followup_erase(request: HttpRequest) -> HttpResponse:
+    """The reporter deletes their report: a confirmation step, then erasure and the end of the follow-up."""
+    unlocked = _unlocked_or_login(request)
+    if isinstance(unlocked, HttpResponse):
+        return unlocked
+    form = EraseReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        erasure = retention.erase_report(
+            unlocked.report, actor=None, reason=retention.Reason.REPORTER_REQUEST
+        )
+        response = render(
+            request,
+            "meldpunt/followup_erased.html",
+            {"erasure": erasure, "organisation": unlocked.report.organisation},
+        )
+        followup.end(request, response)
+        return response
+    return render(
+        request,
+        "meldpunt/followup_erase.html",
+        {
+            "form": form,
+            "report": unlocked.report,
+            "message_count": unlocked.report.messages.count(),
+            "file_count": unlocked.report.attachments.count(),
+            "idle_minutes": followup.IDLE_SECONDS // 60,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @never_cache

@@ -16,11 +16,14 @@ from uuid import UUID
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Membership, Organisation, User
 from accounts.roles import GRANTS, Permission, Role
+from meldpunt.actions import submit_report
+from meldpunt.models import Attachment, Referral, Report, RoutingRule
 from tests.conftest import login_verified
+from tests.meldpunt_helpers import cleaned_report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +59,51 @@ def _org(world: World) -> dict[str, Any]:
 
 def _member(world: World) -> dict[str, Any]:
     return {"slug": world.organisation.slug, "membership_id": world.target.pk}
+
+
+def _report(world: World, *, closed: bool = False) -> Report:
+    """A case of the world's organisation (made on first use), open or closed. Nobody can read it: no
+    handler had a key pair when it came in, so the rows below of actions that need the key expect the
+    page's explanation (403), and files send the handler back to the case page (302)."""
+    status = Report.Status.CLOSED if closed else Report.Status.NEW
+    report = Report.objects.filter(organisation=world.organisation, status=status).first()
+    if report is None:
+        RoutingRule.objects.get_or_create(organisation=world.organisation)
+        report, _code = submit_report(cleaned_report_data())
+        if closed:
+            Report.objects.filter(pk=report.pk).update(
+                status=status, outcome="advice_given", closed_at=timezone.now()
+            )
+        Attachment.objects.create(
+            report=report,
+            file_id=f"matrix-{report.pk}",
+            storage_name=f"meldpunt/matrix-{report.pk}",
+            sha256="0" * 64,
+            size=1,
+            content_type="image/png",
+            sealed_filename=b"",
+            uploaded_by="reporter",
+        )
+        Referral.objects.create(report=report, kind="employer", referred_on=timezone.localdate())
+    return report
+
+
+def _case(world: World) -> dict[str, Any]:
+    return {"pk": _report(world).pk}
+
+
+def _closed_case(world: World) -> dict[str, Any]:
+    return {"pk": _report(world, closed=True).pk}
+
+
+def _referral(world: World) -> dict[str, Any]:
+    report = _report(world)
+    return {"pk": report.pk, "referral_id": report.referrals.get().pk}
+
+
+def _file(world: World) -> dict[str, Any]:
+    report = _report(world)
+    return {"pk": report.pk, "attachment_id": report.attachments.get().pk}
 
 
 MATRIX = [
@@ -105,6 +153,144 @@ MATRIX = [
         Permission.VIEW_TASKS,
         ok=404,
         kwargs=lambda world: {"result_id": UUID(int=1)},
+    ),
+    # Case handling. Every URL of one case is 404 for anyone who may not handle cases of its organisation.
+    Row("cases:queue", Scope.GLOBAL, Permission.HANDLE_CASES),
+    Row("cases:phone_intake", Scope.GLOBAL, Permission.HANDLE_CASES),
+    Row("cases:detail", Scope.ORGANISATION, Permission.HANDLE_CASES, kwargs=_case),
+    Row(
+        "cases:change_status",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_case,
+        data=lambda world: {"status": "in_triage", "version": 1},
+    ),
+    Row(
+        "cases:close",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_case,
+        data=lambda world: {"outcome": "advice_given", "version": 1},
+    ),
+    Row(
+        "cases:reopen",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_closed_case,
+        data=lambda world: {"version": 1},
+    ),
+    Row(
+        "cases:assign",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_case,
+        data=lambda world: {"assignee": "", "version": 1},
+    ),
+    Row(
+        "cases:referral_status",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_referral,
+        data=lambda world: {"status": "done"},
+    ),
+    # These need the report key, which nobody has for this case: the page explains why (403).
+    Row(
+        "cases:reply",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=403,
+        kwargs=_case,
+        data=lambda world: {"body": "Hello"},
+    ),
+    Row(
+        "cases:add_note",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=403,
+        kwargs=_case,
+        data=lambda world: {"note": "Note"},
+    ),
+    Row(
+        "cases:add_referral",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=403,
+        kwargs=_case,
+        data=lambda world: {"kind": "employer", "referred_on": "2025-01-02", "status": "done"},
+    ),
+    Row(
+        "cases:share",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=403,
+        kwargs=_case,
+        data=lambda world: {"colleague": world.target.user_id},
+    ),
+    Row(
+        "cases:erase",
+        Scope.ORGANISATION,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        kwargs=_case,
+        data=lambda world: {"version": 1, "confirm_number": str(_report(world).pk)},
+    ),
+    Row("cases:attachment", Scope.ORGANISATION, Permission.HANDLE_CASES, ok=302, kwargs=_file),
+    Row("cases:preview", Scope.ORGANISATION, Permission.HANDLE_CASES, ok=302, kwargs=_file),
+]
+
+# API tokens (accounts/token_views.py). The personas are logged in without a password, so no key is unlocked
+# in their session: creating a token sends them back to the token page. Revoking a token that does not exist
+# is a 404 once past the permission check.
+MATRIX += [
+    Row("accounts:api_tokens", Scope.GLOBAL, Permission.HANDLE_CASES),
+    Row(
+        "accounts:api_token_create",
+        Scope.GLOBAL,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=302,
+        data=lambda world: {"name": "script", "expires_in_days": "90"},
+    ),
+    Row(
+        "accounts:api_token_revoke",
+        Scope.GLOBAL,
+        Permission.HANDLE_CASES,
+        method="post",
+        ok=404,
+        kwargs=lambda world: {"token_id": 999999},
+    ),
+]
+
+# The report handling policy (meldpunt.policy_views): organisation administrators only.
+MATRIX += [
+    Row("report_policy:edit", Scope.ORGANISATION, Permission.MANAGE_MEMBERS, kwargs=_org),
+    Row(
+        "report_policy:edit",
+        Scope.ORGANISATION,
+        Permission.MANAGE_MEMBERS,
+        method="post",
+        ok=302,
+        kwargs=_org,
+        data=lambda world: {
+            "acknowledge_within_working_days": "3",
+            "retention_days_after_closure": "180",
+            "notify_by_email": "on",
+        },
     ),
 ]
 

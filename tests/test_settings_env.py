@@ -16,7 +16,9 @@ from zorgveilig.env import (
     check_secret_key,
     parse_database_url,
     parse_directory,
+    parse_email_address,
     parse_hosts,
+    parse_site_url,
     secret_key_from_file,
 )
 
@@ -233,3 +235,28 @@ def test_zorgveilig_command_with_bad_debug_exits_with_a_message_and_no_traceback
     assert "DEBUG" in result.stderr
     assert "maybe" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "raw", ["zorgveilig.example.nl", "ftp://example.nl", "https://", "https://x.nl/?a=1"]
+)
+def test_site_url_that_is_not_an_http_address_names_the_variable(raw: str) -> None:
+    error = _error(parse_site_url, "ZORGVEILIG_SITE_URL", raw)
+    assert error.variable == "ZORGVEILIG_SITE_URL"
+
+
+def test_site_url_loses_its_trailing_slash() -> None:
+    assert (
+        parse_site_url("ZORGVEILIG_SITE_URL", " https://zorgveilig.example.nl/ ")
+        == "https://zorgveilig.example.nl"
+    )
+
+
+@pytest.mark.parametrize("raw", ["meldpunt", "meldpunt@localhost", "a b@example.nl", "Name <nobody>"])
+def test_sender_address_that_is_not_an_address_names_the_variable(raw: str) -> None:
+    assert _error(parse_email_address, "ZORGVEILIG_EMAIL_FROM", raw).variable == "ZORGVEILIG_EMAIL_FROM"
+
+
+@pytest.mark.parametrize("raw", ["meldpunt@example.nl", "ZorgVeilig <meldpunt@example.nl>"])
+def test_sender_address_with_or_without_a_name(raw: str) -> None:
+    assert parse_email_address("ZORGVEILIG_EMAIL_FROM", raw) == raw

@@ -4,7 +4,8 @@ Variables (see README, "Configuration"): DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS
 ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT, ZORGVEILIG_SITE_URL, ZORGVEILIG_EMAIL_FROM,
 ZORGVEILIG_SMTP_HOST, ZORGVEILIG_SMTP_PORT, ZORGVEILIG_SMTP_USER, ZORGVEILIG_SMTP_PASSWORD,
 ZORGVEILIG_KDF_MEMORY_KIB, ZORGVEILIG_KDF_ITERATIONS, ZORGVEILIG_LOGIN_FAILURE_LIMIT,
-ZORGVEILIG_REPORT_RATE_LIMIT, ZORGVEILIG_REPORT_GLOBAL_RATE_LIMIT.
+ZORGVEILIG_REPORT_RATE_LIMIT, ZORGVEILIG_REPORT_GLOBAL_RATE_LIMIT, ZORGVEILIG_REMINDER_INTERVAL_MINUTES,
+ZORGVEILIG_RETENTION_INTERVAL_MINUTES.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ if _database.engine.endswith("sqlite3"):
                 "transaction_mode": "IMMEDIATE",
                 "timeout": _busy_timeout,
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; "
                     f"PRAGMA busy_timeout={_busy_timeout * 1000};"
                 ),
             },
@@ -85,6 +86,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
     "accounts",
+    "api",
     "audit",
     "jobs",
     "meldpunt",
@@ -96,6 +98,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    # django-ninja's templates and static files: the API docs page then uses the bundled Swagger UI, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +164,15 @@ LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 KDF_MEMORY_KIB = env.int("ZORGVEILIG_KDF_MEMORY_KIB", default=65536, minimum=8192, maximum=4194304)
 KDF_ITERATIONS = env.int("ZORGVEILIG_KDF_ITERATIONS", default=3, minimum=1, maximum=100)
 KDF_LANES = 4
+
+# How often the scheduler in `zorgveilig serve` enqueues the acknowledgement reminders and the retention
+# task (meldpunt/scheduler.py); without `serve`, run `zorgveilig meldpunt_housekeeping --enqueue` from cron.
+MELDPUNT_REMINDER_INTERVAL_MINUTES = env.int(
+    "ZORGVEILIG_REMINDER_INTERVAL_MINUTES", default=15, minimum=1, maximum=24 * 60
+)
+MELDPUNT_RETENTION_INTERVAL_MINUTES = env.int(
+    "ZORGVEILIG_RETENTION_INTERVAL_MINUTES", default=24 * 60, minimum=5, maximum=7 * 24 * 60
+)
 
 # New reports per hour, from one network (/24 or /48) and from everyone together (meldpunt/intake_throttle.py).
 MELDPUNT_REPORT_RATE_LIMIT = env.int("ZORGVEILIG_REPORT_RATE_LIMIT", default=10, minimum=1, maximum=1_000_000)
@@ -229,16 +242,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[ZorgVeilig] "
 _smtp_host = env.get("ZORGVEILIG_SMTP_HOST")
 if _smtp_host:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _smtp_host
-    EMAIL_PORT = env.int("ZORGVEILIG_SMTP_PORT", default=587, minimum=1, maximum=65535)
-    EMAIL_HOST_USER = env.get("ZORGVEILIG_SMTP_USER") or ""
-    EMAIL_HOST_PASSWORD = env.get("ZORGVEILIG_SMTP_PASSWORD") or ""
-    EMAIL_USE_TLS = EMAIL_PORT != 465
-    EMAIL_USE_SSL = EMAIL_PORT == 465
-    EMAIL_TIMEOUT = 20
+    _smtp_port = env.int("ZORGVEILIG_SMTP_PORT", default=587, minimum=1, maximum=65535)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp_host,
+                "port": _smtp_port,
+                "username": env.get("ZORGVEILIG_SMTP_USER") or "",
+                "password": env.get("ZORGVEILIG_SMTP_PASSWORD") or "",
+                "use_tls": _smtp_port != 465,
+                "use_ssl": _smtp_port == 465,
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 TASKS = {
     "default": {

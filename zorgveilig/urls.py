@@ -27,3 +27,5 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+# Machines need fixed addresses: the API is not translated and has no language prefix.
+urlpatterns += [path("api/", include("api.urls"))]

@@ -4,6 +4,9 @@ For a single machine (the demo, a small installation): the worker runs as a chil
 interpreter and environment, the site in this process with Django's threaded server (static files come
 from WhiteNoise). Ctrl-C or SIGTERM stops both; if the worker dies, the site is stopped too, so tasks never
 pile up unnoticed behind a site that still answers.
+
+A thread in this process enqueues the periodic tasks when they are due (meldpunt.scheduler: reminders,
+retention); `--no-scheduler` leaves that to cron (`zorgveilig meldpunt_housekeeping --enqueue`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.commands.runserver import Command as RunserverCommand
+
+from meldpunt.scheduler import Scheduler
 
 
 def _positive_float(raw: str) -> float:
@@ -105,14 +110,18 @@ class _Server(RunserverCommand):
     never leaves a worker behind.
     """
 
-    def __init__(self, worker: Worker, **kwargs: Any) -> None:
+    def __init__(self, worker: Worker, scheduler: Scheduler | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.worker = worker
+        self.scheduler = scheduler
 
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
         self.worker.start()
         assert self.worker.process is not None
+        if self.scheduler is not None:
+            self.scheduler.start()
+        schedule = self.scheduler.describe() if self.scheduler is not None else "off (--no-scheduler)"
         # Set by runserver's handle() from --addrport; not declared on the class.
         addr: str = getattr(self, "addr", "127.0.0.1")
         host = f"[{addr}]" if getattr(self, "_raw_ipv6", False) else ("0.0.0.0" if addr == "0" else addr)  # noqa: S104
@@ -122,6 +131,7 @@ class _Server(RunserverCommand):
             f"  web site (Dutch):   {base}/\n"
             f"  web site (English): {base}/en/\n"
             f"  task worker:        running (pid {self.worker.process.pid})\n"
+            f"  periodic tasks:     {schedule}\n"
             "Press Ctrl-C to stop both."
         )
 
@@ -154,10 +164,17 @@ class Command(BaseCommand):
             help="seconds to let the worker finish its current task on stop, before killing it "
             "(default: %(default)s)",
         )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not enqueue the periodic tasks (reminders, retention) from here; run "
+            "`zorgveilig meldpunt_housekeeping --enqueue` from cron instead",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = Worker(interval=options["worker_interval"], out=self.stdout, err=self.stderr)
-        server = _Server(worker, stdout=self.stdout, stderr=self.stderr)
+        scheduler = None if options["no_scheduler"] else Scheduler()
+        server = _Server(worker, scheduler, stdout=self.stdout, stderr=self.stderr)
         # Both signals stop both processes, also when the shell started us with SIGINT ignored
         # (a background job), where Python would not turn SIGINT into KeyboardInterrupt.
         previous_int = signal.signal(signal.SIGINT, _interrupt)
@@ -179,6 +196,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             try:
+                if scheduler is not None:
+                    scheduler.stop()
                 worker.stop(options["shutdown_timeout"])
             finally:
                 signal.signal(signal.SIGINT, previous_int)
