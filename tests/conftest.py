@@ -9,11 +9,14 @@ def test_something(client, make_member, organisation):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
@@ -118,3 +121,37 @@ def give_device(user: Any, *, confirmed: bool = True) -> pyotp.TOTP:
     secret = pyotp.random_base32()
     TOTPDevice.objects.update_or_create(user=user, defaults={"secret": secret, "confirmed": confirmed})
     return pyotp.TOTP(secret)
+
+
+@pytest.fixture
+def english_pages() -> Iterator[None]:
+    """For tests that read English messages: the pages in English (Dutch is the default).
+
+    Use with `pytestmark = pytest.mark.usefixtures("english_pages")`."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def media_dir(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded files go to a directory of this test's own, returned."""
+    media = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}},
+    }
+    return media
+
+
+@pytest.fixture
+def restore_signals() -> Iterator[None]:
+    """db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back afterwards."""
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+
+
+def run_worker() -> None:
+    """Run every queued task in the real database worker, in this process (use with restore_signals)."""
+    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)

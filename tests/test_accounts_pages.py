@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
 
 from accounts import actions
 from accounts.models import Membership, Organisation, User
@@ -18,7 +17,7 @@ from accounts.roles import Permission, Role
 from audit.models import Event
 from tests.conftest import PERSONA_PASSWORD, give_device, login_verified
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 def optional_url(name: str) -> str | None:
@@ -94,13 +93,6 @@ def test_staff_home_greets_and_lists_organisations_and_roles(
     assert "Test Ziekenhuis" in page
     assert reverse("accounts:organisation", kwargs={"slug": organisation.slug}) in page
     assert reverse("accounts:password_change") in page
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import api_tokens, keys
 from accounts.models import ApiToken, ThrottleFailure, User
@@ -24,13 +24,7 @@ from audit.models import Event
 from tests.conftest import PERSONA_PASSWORD, login_verified
 from tests.test_api_helpers import call, database_text, handler_with_token, token_row
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import throttle
 from accounts.models import ThrottleFailure
@@ -17,14 +17,7 @@ from accounts.throttle import Throttle
 from audit.models import Event
 from tests.conftest import PERSONA_PASSWORD
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 @pytest.fixture

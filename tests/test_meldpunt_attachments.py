@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from PIL import Image
 
 from accounts.models import Organisation
@@ -25,12 +24,7 @@ from tests.meldpunt_helpers import (
     upload,
 )
 
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture(autouse=True)

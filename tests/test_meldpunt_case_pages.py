@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 from PIL import Image
 
 from accounts import keys
@@ -39,26 +38,11 @@ from tests.meldpunt_helpers import (
     route_everything_to,
 )
 
+pytestmark = pytest.mark.usefixtures("english_pages", "media_dir")
+
 STALE = "Someone else changed this case while you were looking at it"
 NOTE = "Intern: de collega van de SEH kent deze patiënt al, niet doorsturen aan melder 5521."
 REPLY = "Dank voor uw melding. Mogen wij u bellen over de aangifte?"
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
 
 
 def log_in_with_key(user: User, client: Client | None = None) -> Client:

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import demo
 from accounts.models import Membership, Organisation, User
@@ -26,15 +26,9 @@ from meldpunt.models import Message, Party, Report, ReportKey, StatusChange
 from tests.conftest import login_verified
 from tests.meldpunt_helpers import cleaned_report_data, give_key_pair, route_everything_to
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 STALE = "Someone else changed this case while you were looking at it"
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    with translation.override("en"):
-        yield
 
 
 def report_for(organisation: Organisation, **overrides: Any) -> tuple[Report, str]:

@@ -28,23 +28,7 @@ from tests.meldpunt_helpers import (
 )
 from zorgveilig import crypto
 
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("english_pages", "media_dir")
 
 
 @pytest.fixture
@@ -274,7 +258,6 @@ def test_submit_report_action_is_callable_without_a_request(db: None, receiving:
 
 
 def test_english_form_lives_under_translated_path(db: None, receiving: Organisation) -> None:
-    from django.utils import translation
 
     with translation.override("en"):
         english = reverse("meldpunt:report")

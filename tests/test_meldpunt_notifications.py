@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.utils import translation
 
 from accounts.models import Organisation
@@ -16,23 +13,10 @@ from accounts.roles import Role
 from meldpunt import actions, notifications
 from meldpunt.models import OrganisationPolicy, Party
 from meldpunt.vocabulary import Kind, Profession
-from tests.conftest import MakeMember
+from tests.conftest import MakeMember, run_worker
 from tests.meldpunt_helpers import NARRATIVE, REPORTER_NAME, cleaned_report_data, route_everything_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _signals() -> Iterator[None]:
-    # db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back afterwards.
-    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("restore_signals")]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
@@ -25,13 +24,7 @@ from tests.meldpunt_helpers import (
 )
 from tests.test_meldpunt_case_pages import log_in_with_key
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.roles import Role
@@ -18,19 +17,13 @@ from meldpunt.models import OrganisationPolicy, Report
 from tests.conftest import MakeMember, verified_client
 from tests.meldpunt_helpers import cleaned_report_data, route_everything_to
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 VALID = {
     "acknowledge_within_working_days": "5",
     "retention_days_after_closure": "90",
     "notify_by_email": "on",
 }
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def policy_url(organisation: Organisation) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from accounts.models import Organisation, ThrottleFailure
 from meldpunt.models import Report
@@ -18,13 +17,7 @@ from tests.meldpunt_helpers import (
     valid_report_data,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 @pytest.fixture(autouse=True)

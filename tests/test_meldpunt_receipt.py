@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import Organisation, ThrottleFailure
 from audit.models import Event
@@ -30,23 +29,7 @@ from tests.meldpunt_helpers import (
     valid_report_data,
 )
 
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("english_pages", "media_dir")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from jobs.models import TaskProgress
 from meldpunt import actions, reminders, retention, scheduler
 from meldpunt.models import OrganisationPolicy, Report
 from meldpunt.notifications import send_notification
-from tests.conftest import MakeMember
+from tests.conftest import MakeMember, run_worker
 from tests.meldpunt_helpers import (
     NARRATIVE,
     REPORTER_EMAIL,
@@ -52,20 +52,8 @@ def english_output() -> Iterator[None]:
     with translation.override("en"):
         yield
 
+
 TIMEOUT = 60
-
-
-@pytest.fixture
-def restore_signals() -> Iterator[None]:
-    # db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back afterwards.
-    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ from django.db import connection, models, transaction
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Organisation
@@ -45,7 +43,7 @@ from meldpunt.models import (
     StatusChange,
 )
 from meldpunt.vocabulary import DatePrecision, Outcome, ReferralKind
-from tests.conftest import MakeMember, login_verified
+from tests.conftest import MakeMember, login_verified, run_worker
 from tests.meldpunt_helpers import (
     NARRATIVE,
     REPORTER_EMAIL,
@@ -62,17 +60,13 @@ from tests.meldpunt_helpers import (
     valid_report_data,
 )
 
+pytestmark = pytest.mark.usefixtures("english_pages")
+
 FILE_NAME = "foto-van-dader-pietersen.txt"
 FILE_TEXT = b"GEHEIME-BIJLAGE: de dader woont aan de Voorbeeldstraat 12"
 HANDLER_MESSAGE = "Wij nemen contact op met uw werkgever, mevrouw Verhoeven."
 NOTE = "Interne notitie: dader is bekend bij de politie in Middelburg."
 REFERRAL_NOTE = "Aangifte gedaan bij bureau Middelburg, zaaknummer 2025-4711."
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -86,19 +80,6 @@ def media(settings: Any, tmp_path: Path) -> Path:
         },
     }
     return location
-
-
-@pytest.fixture
-def restore_signals() -> Iterator[None]:
-    # db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back afterwards.
-    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
 
 
 def stored_files(media: Path) -> list[Path]:

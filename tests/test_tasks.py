@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 import uuid
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.tasks import TaskResultStatus, task
 from django.test import Client
 from django.urls import reverse
@@ -23,7 +20,7 @@ from audit.chain import record
 from audit.models import Event
 from jobs import progress
 from jobs.models import TaskProgress
-from tests.conftest import MakeMember, login_verified, verified_client
+from tests.conftest import MakeMember, login_verified, run_worker, verified_client
 
 
 @task()
@@ -34,19 +31,6 @@ def explode() -> None:
 def url(name: str, *args: object) -> str:
     with override("en"):
         return reverse(name, args=args)
-
-
-@pytest.fixture
-def restore_signals() -> Iterator[None]:
-    # db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back afterwards.
-    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
 
 
 @pytest.fixture

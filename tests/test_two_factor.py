@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import twofactor
 from accounts.models import BackupCode, TOTPDevice, User
@@ -18,14 +18,7 @@ from accounts.roles import Role
 from audit.models import Event
 from tests.conftest import PERSONA_PASSWORD, give_device, login_verified
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_pages() -> Any:
-    """These tests read English messages: address the English pages (Dutch is the default)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 @pytest.fixture
