@@ -108,6 +108,29 @@ def _store_all(
     return stored
 
 
+@dataclass(frozen=True)
+class _ReceiptSecrets:
+    """What the report stores about its receipt code, and the key derived from it (never stored)."""
+
+    lookup: str
+    salt: bytes
+    key: bytes
+    memory_kib: int
+    iterations: int
+
+    @classmethod
+    def derive(cls, code: str) -> _ReceiptSecrets:
+        salt = crypto.new_salt()
+        memory_kib, iterations = settings.KDF_MEMORY_KIB, settings.KDF_ITERATIONS
+        return cls(
+            lookup=crypto.receipt_lookup_hash(code),
+            salt=salt,
+            key=sealing.derive_receipt_key(code, salt, memory_kib=memory_kib, iterations=iterations),
+            memory_kib=memory_kib,
+            iterations=iterations,
+        )
+
+
 def _occurred(cleaned: dict[str, Any]) -> tuple[date, str]:
     day = cleaned.get("occurred_day")
     month_start = date(int(cleaned["occurred_year"]), int(cleaned["occurred_month"]), 1)
@@ -155,10 +178,13 @@ def submit_report(
     contact = {name: _text(cleaned, name) for name in CONTACT_FIELDS if _text(cleaned, name)}
     code = crypto.new_receipt_code()
     data_key = crypto.new_data_key()
+    # The two Argon2id derivations (a good part of a second at the production cost) happen before the
+    # transaction: on SQLite the write lock is held for the whole transaction, and nothing here needs it.
+    receipt = _ReceiptSecrets.derive(code)
     stored: list[Any] = []
     try:
         report = _create_report(
-            cleaned, organisation, identity, contact, code, data_key, checked, stored, source, entered_by
+            cleaned, organisation, identity, contact, receipt, data_key, checked, stored, source, entered_by
         )
     except BaseException:
         attachments.discard(stored)
@@ -171,7 +197,7 @@ def _create_report(
     organisation: Any,
     identity: dict[str, str],
     contact: dict[str, str],
-    code: str,
+    receipt: _ReceiptSecrets,
     data_key: bytes,
     checked: Sequence[attachments.CheckedFile],
     stored: list[Any],
@@ -198,10 +224,10 @@ def _create_report(
             contact_preference=cleaned.get("contact_preference") or ContactPreference.RECEIPT_ONLY,
             is_anonymous=not (identity or contact),
             source=source,
-            receipt_lookup=crypto.receipt_lookup_hash(code),
-            report_salt=crypto.new_salt(),
-            receipt_kdf_memory_kib=settings.KDF_MEMORY_KIB,
-            receipt_kdf_iterations=settings.KDF_ITERATIONS,
+            receipt_lookup=receipt.lookup,
+            report_salt=receipt.salt,
+            receipt_kdf_memory_kib=receipt.memory_kib,
+            receipt_kdf_iterations=receipt.iterations,
         )
         policy = OrganisationPolicy.for_organisation(organisation)
         report.acknowledge_by = workdays.deadline_after(
@@ -220,9 +246,7 @@ def _create_report(
         ReportKey.objects.create(
             report=report,
             kind=ReportKey.Kind.RECEIPT,
-            wrapped_key=crypto.seal(
-                sealing.receipt_key(code, report), data_key, context=sealing.receipt_key_context(report.pk)
-            ),
+            wrapped_key=crypto.seal(receipt.key, data_key, context=sealing.receipt_key_context(report.pk)),
         )
         staff_keys = _wrap_for_staff(report, data_key)
         _store_all(report, data_key, checked, Party.REPORTER, stored)

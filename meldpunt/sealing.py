@@ -61,11 +61,16 @@ def open_json(key: bytes, report_id: int, name: str, blob: bytes) -> dict[str, A
     return value if isinstance(value, dict) else {}
 
 
-def receipt_key(code: str, report: Report) -> bytes:
+def derive_receipt_key(code: str, salt: bytes, *, memory_kib: int, iterations: int) -> bytes:
     return crypto.derive_key(
+        code, salt, purpose=RECEIPT_KEY_PURPOSE, memory_kib=memory_kib, iterations=iterations
+    )
+
+
+def receipt_key(code: str, report: Report) -> bytes:
+    return derive_receipt_key(
         code,
         bytes(report.report_salt),
-        purpose=RECEIPT_KEY_PURPOSE,
         memory_kib=report.receipt_kdf_memory_kib,
         iterations=report.receipt_kdf_iterations,
     )
