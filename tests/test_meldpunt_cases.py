@@ -132,6 +132,28 @@ def test_queue_shows_unread_reporter_messages(client_: Client, organisation: Org
     assert '<strong class="unread">2 messages</strong>' in queue_html(client_)
 
 
+def test_unread_counts_of_the_queue_match_the_single_case_count(organisation: Organisation) -> None:
+    """The queue counts in one query what unread_from_reporter counts per case: messages from the reporter
+    since the handler last wrote."""
+    quiet, _code = report_for(organisation)
+    answered, answered_code = report_for(organisation)
+    waiting, waiting_code = report_for(organisation)
+    for report, code, parties in [
+        (answered, answered_code, [Party.REPORTER, Party.HANDLER]),
+        (waiting, waiting_code, [Party.REPORTER, Party.HANDLER, Party.REPORTER, Party.REPORTER]),
+    ]:
+        key = sealing.unlock_with_receipt(report, code)
+        assert key is not None
+        start = timezone.now() - timedelta(hours=1)
+        for minute, party in enumerate(parties):
+            message = actions.add_message(report, key, "bericht", author_kind=party)
+            # One minute apart: the order must not depend on the clock's resolution.
+            Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=minute))
+    counted = {report.pk: report.unread for report in cases.with_unread_counts(Report.objects.all())}
+    assert counted == {quiet.pk: 0, answered.pk: 0, waiting.pk: 2}
+    assert counted == {report.pk: cases.unread_from_reporter(report) for report in Report.objects.all()}
+
+
 def test_queue_is_paginated(client_: Client, organisation: Organisation, monkeypatch: Any) -> None:
     monkeypatch.setattr(case_views, "PAGE_SIZE", 2)
     reports = [report_for(organisation)[0] for _number in range(3)]
