@@ -149,7 +149,8 @@ def test_unread_counts_of_the_queue_match_the_single_case_count(organisation: Or
             message = actions.add_message(report, key, "bericht", author_kind=party)
             # One minute apart: the order must not depend on the clock's resolution.
             Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=minute))
-    counted = dict(cases.with_unread_counts(Report.objects.all()).values_list("pk", "unread"))
+    annotated = cases.with_unread_counts(Report.objects.all())
+    counted = {report.pk: report.unread for report in annotated}  # type: ignore[attr-defined]
     assert counted == {quiet.pk: 0, answered.pk: 0, waiting.pk: 2}
     assert counted == {report.pk: cases.unread_from_reporter(report) for report in Report.objects.all()}
 
