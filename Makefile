@@ -15,11 +15,11 @@ PYTHON := $(firstword $(foreach candidate,python3.13 python3.12 \
 	$(shell $(candidate) -c '' >/dev/null 2>&1 && echo $(candidate))))
 
 .PHONY: help run test install assets migrate demo serve lint typecheck migrations-check translations-check \
-	translations pytest browser-test clean bench
+	guidance-check translations pytest browser-test clean bench
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:8000 (with the worker)"
-	@echo "make test   ruff, mypy, migrations and translation checks, then the whole test suite"
+	@echo "make test   ruff, mypy, migrations, translation and guidance-rule checks, then the whole test suite"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -72,13 +72,17 @@ migrations-check: $(STAMP)
 translations-check: $(STAMP)
 	$(BIN)/zorgveilig check_translations
 
+# The action-framework rule files (guidance/rules/): schema, references, translations, sources.
+guidance-check: $(STAMP)
+	$(BIN)/zorgveilig guidance check
+
 pytest: install translations
 	$(BIN)/pytest
 
 browser-test: install translations
 	ZORGVEILIG_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
 
-test: lint typecheck migrations-check translations-check pytest
+test: lint typecheck migrations-check translations-check guidance-check pytest
 
 # Submits 1000 reports with files over HTTP to a fresh gunicorn per database; options: make bench BENCH_ARGS="--help"
 bench: install translations

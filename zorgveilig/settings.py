@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "accounts",
     "api",
     "audit",
+    "guidance",
     "jobs",
     "meldpunt",
     "zorgveilig",

@@ -1,0 +1,50 @@
+"""The action framework (handelingskader): rule files as data, their validator, and the engine.
+
+    from guidance import plan, validate
+    plan({"kind": ["verbal_threat"], "channel": "phone", "perpetrator": "patient"})  # -> Plan
+    validate(Path("guidance/rules"))                                                   # -> list[Problem]
+
+Pure Python on the YAML files under guidance/rules/ (see guidance/loader.py for the format); no database.
+"""
+
+from __future__ import annotations
+
+from guidance.engine import Plan, default_rules, plan
+from guidance.loader import RULES_DIR, Problem, RuleSetError, load, validate
+from guidance.ruleset import (
+    URGENCIES,
+    Basis,
+    Boundary,
+    Condition,
+    Contact,
+    Fact,
+    Framework,
+    Partner,
+    RuleSet,
+    Source,
+    Step,
+    Text,
+)
+
+__all__ = [
+    "RULES_DIR",
+    "URGENCIES",
+    "Basis",
+    "Boundary",
+    "Condition",
+    "Contact",
+    "Fact",
+    "Framework",
+    "Partner",
+    "Plan",
+    "Problem",
+    "RuleSet",
+    "RuleSetError",
+    "Source",
+    "Step",
+    "Text",
+    "default_rules",
+    "load",
+    "plan",
+    "validate",
+]
