@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.tasks import task
 from django.urls import reverse
@@ -62,10 +61,8 @@ def _recipients(event: Event, report: Report, user_id: int | None) -> list[Any]:
     from meldpunt.actions import handlers_of
 
     if event == Event.ASSIGNED:
-        if user_id is None:
-            return []
-        users = get_user_model()._default_manager.filter(pk=user_id, is_active=True)
-        return [user for user in users if user in handlers_of(report.organisation)]
+        # Only if they still handle cases there: the assignment may be older than a change of role.
+        return [user for user in handlers_of(report.organisation) if user.pk == user_id]
     if event == Event.REPORTER_WROTE and report.assigned_to_id is not None:
         assignee = report.assigned_to
         if assignee is not None and assignee.is_active:

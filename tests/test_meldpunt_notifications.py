@@ -95,3 +95,19 @@ def test_emails_are_in_dutch_by_default(handlers: list[Any]) -> None:
     run_worker()
     assert mail.outbox[0].subject.startswith("[ZorgVeilig] ")
     assert f"Nieuwe melding #{report.pk}" in mail.outbox[0].subject
+
+
+def test_assignment_emails_the_assignee_only_while_they_handle_cases_there(handlers: list[Any]) -> None:
+    report = _submit()
+    run_worker()
+    mail.outbox.clear()
+    notifications.assigned(report, handlers[1])
+    run_worker()
+    assert [message.to for message in mail.outbox] == [["handler-two@example.nl"]]
+    assert f"Zaak #{report.pk} is aan jou toegewezen" in mail.outbox[0].subject
+
+    mail.outbox.clear()
+    handlers[1].memberships.update(role=Role.VIEWER)
+    notifications.assigned(report, handlers[1])
+    run_worker()
+    assert mail.outbox == []
