@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guidance.loader import load
-from guidance.ruleset import URGENCIES, Boundary, Partner, RuleSet, Source, Step
+from guidance.ruleset import URGENCIES, Boundary, HiddenStep, Partner, RuleSet, Source, Step
 
 Answers = Mapping[str, str | Sequence[str] | None]
 
@@ -31,6 +31,8 @@ class Plan:
     # (dropped step, the kept step it conflicts with)
     dropped: tuple[tuple[Step, Step], ...]
     rules: RuleSet
+    # Steps that would apply but that the profession overlay hides, with its reason.
+    hidden: tuple[HiddenStep, ...] = ()
 
     @property
     def step_ids(self) -> tuple[str, ...]:
@@ -124,4 +126,5 @@ def plan(answers: Answers, rules: RuleSet | str | Path | None = None) -> Plan:
         boundaries=boundaries,
         dropped=tuple(dropped),
         rules=ruleset,
+        hidden=tuple(hidden for hidden in ruleset.hidden if hidden.step.applies(normalised)),
     )

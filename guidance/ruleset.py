@@ -116,6 +116,8 @@ class Step:
     excludes: frozenset[str] = frozenset()
     # The file's name without .yaml under steps/: the theme the step belongs to.
     theme: str = ""
+    # What a profession overlay did to the step: "" (as in the rule files), "added" or "changed".
+    overlay_change: str = ""
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -150,12 +152,23 @@ class Boundary:
 
 
 @dataclass(frozen=True)
+class HiddenStep:
+    """A generic step a profession overlay leaves out, with the reason it gives."""
+
+    step: Step
+    reason: Text
+
+
+@dataclass(frozen=True)
 class RuleSet:
     framework: Framework
     sources: tuple[Source, ...]
     partners: tuple[Partner, ...]
     steps: tuple[Step, ...]
     boundaries: tuple[Boundary, ...]
+    # Set when a profession overlay was applied: the steps it hides, and its name ("huisarts, version 3").
+    hidden: tuple[HiddenStep, ...] = ()
+    overlay: str = ""
 
     @property
     def version(self) -> str:
