@@ -172,7 +172,81 @@ def load_demo(on_step: Callable[[str, bool], None] | None = None) -> int:
     load_routing()
     load_key_pairs()
     load_reports()
+    load_overlay()
     return changes
+
+
+# The action framework: a published overlay for huisartsen ---------------------------------------------------
+
+DEMO_OVERLAY_PROFESSION = "huisarts"
+DEMO_OVERLAY_CHANGES: tuple[dict[str, Any], ...] = (
+    {
+        "replace": {
+            "step": "tell_employer",
+            "field": "title",
+            "text": {
+                "nl": "Vertel het je praktijkhouder of werkgever",
+                "en": "Tell your practice holder or employer",
+            },
+        }
+    },
+    {
+        "add": {
+            "id": "huisarts_practice_agreements",
+            "urgency": "this_week",
+            "order": 15,
+            "title": {
+                "nl": "[DEMO] Spreek in de praktijk af wie contact houdt met de patiënt",
+                "en": "[DEMO] Agree in the practice who stays in touch with the patient",
+            },
+            "what": {
+                "nl": "Bespreek met je praktijkhouder en collega's wie de patiënt voortaan te woord staat, aan de "
+                "balie en aan de telefoon, en leg de afspraken vast.",
+                "en": "Discuss with your practice holder and colleagues who deals with the patient from now on, at "
+                "the desk and on the phone, and write the agreements down.",
+            },
+            "why": {
+                "nl": "Zo sta je er niet alleen voor, en weet iedereen in de praktijk wat te doen als het opnieuw "
+                "gebeurt.",
+                "en": "Then you do not face it alone, and everyone in the practice knows what to do if it happens "
+                "again.",
+            },
+            "basis": [
+                {
+                    "claim": {
+                        "nl": "De werkgever moet beleid voeren om psychosociale arbeidsbelasting te voorkomen of te "
+                        "beperken. Agressie en geweld horen daarbij (Arbowet art. 3 lid 2 en art. 1 lid 3 sub e).",
+                        "en": "The employer must have a policy to prevent or limit psychosocial workload, which "
+                        "includes aggression and violence (Working Conditions Act, Arbowet, art. 3(2) and art. "
+                        "1(3)(e)).",
+                    },
+                    "source": "arbowet_agressie",
+                }
+            ],
+            "when": {"perpetrator": ["patient", "relative"]},
+        }
+    },
+)
+
+
+def load_overlay() -> bool:
+    """A small published overlay for huisartsen, maintained by the demo association, so the overlay editor
+    has a version to compare with and roll back to; True when it was made now (never when the profession
+    already has an overlay)."""
+    from guidance import overlays
+    from guidance.models import Overlay
+
+    if Overlay.objects.filter(profession=DEMO_OVERLAY_PROFESSION).exists():
+        return False
+    editor = User.objects.get(username="demo-profession-editor")
+    with transaction.atomic():
+        overlay = overlays.create_overlay(
+            editor, Organisation.objects.get(slug=ASSOCIATION), DEMO_OVERLAY_PROFESSION
+        )
+        for change in DEMO_OVERLAY_CHANGES:
+            overlays.save_change(editor, overlay, change)
+        overlays.publish(editor, overlay, "[DEMO] Voorbeeld van een beroepslaag voor huisartsen")
+    return True
 
 
 # The meldpunt: routing, key pairs and reports ---------------------------------------------------------------

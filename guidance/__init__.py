@@ -4,7 +4,9 @@
     plan({"kind": ["verbal_threat"], "channel": "phone", "perpetrator": "patient"})  # -> Plan
     validate(Path("guidance/rules"))                                                   # -> list[Problem]
 
-Pure Python on the YAML files under guidance/rules/ (see guidance/loader.py for the format); no database.
+The generic rules are the YAML files under guidance/rules/ (see guidance/loader.py for the format); the
+loader and the engine are pure Python. Profession overlays live in the database (guidance/models.py,
+guidance/overlays.py); guidance.published.rules_for(profession) applies the published one.
 """
 
 from __future__ import annotations

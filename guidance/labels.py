@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from guidance.ruleset import RuleSet
 from meldpunt.vocabulary import Channel, InCare, Kind, Perpetrator, Profession, Sector
 
 
@@ -67,6 +69,19 @@ def code_label(fact: str, code: str) -> str:
         return code
     labels = dict(choices.choices)
     return str(labels.get(code, code))
+
+
+def overlay_name(rules: RuleSet) -> str:
+    """The name of the profession overlay applied to `rules`, in the active language ("" when none)."""
+    if not rules.overlay_profession:
+        return ""
+    profession = code_label("profession", rules.overlay_profession)
+    if rules.overlay_version:
+        return gettext("%(profession)s, version %(number)s") % {
+            "profession": profession,
+            "number": rules.overlay_version,
+        }
+    return gettext("%(profession)s, draft") % {"profession": profession}
 
 
 def urgency_label(urgency: str) -> str:

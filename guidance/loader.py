@@ -28,7 +28,7 @@ import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 from yaml.nodes import MappingNode, SequenceNode
@@ -208,6 +208,10 @@ class _Checker:
         except UnicodeDecodeError as error:
             self.problem(relative, 1, f"not UTF-8: {error.reason} at byte {error.start}")
             return None
+        return self.parse(relative, text)
+
+    def parse(self, relative: str, text: str) -> Any:
+        """The YAML document `text` (problems reported against `relative`), or None when it is not YAML."""
         loader = _LineLoader(text)
         try:
             data = loader.get_single_data()
@@ -326,7 +330,7 @@ class _Checker:
 # The files
 
 
-class _Reader(_Checker):
+class RuleReader(_Checker):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.framework: Framework | None = None
@@ -341,6 +345,25 @@ class _Reader(_Checker):
         self.step_ids: dict[str, tuple[str, int]] = {}
         # Checked once every step is read: (file, line, step id, excluded id).
         self.excludes: list[tuple[str, int, str, str]] = []
+
+    @classmethod
+    def on_top_of(cls, rules: RuleSet) -> Self:
+        """A reader that already knows everything in `rules`: for reading more steps against them.
+
+        Profession overlays (guidance/overlay_content.py) read their added steps with it, so that an added
+        step is checked exactly like a step in the rule files, and its references resolve to the rules'
+        facts, sources, partners and steps.
+        """
+        reader = cls(RULES_DIR)
+        reader.framework = rules.framework
+        reader.sources = dict(rules.source_map)
+        reader.partners = dict(rules.partner_map)
+        reader.steps = dict(rules.step_map)
+        reader.boundaries = dict(rules.boundary_map)
+        reader.source_ids = {source.id: (source.file, source.line) for source in rules.sources}
+        reader.partner_ids = {partner.id: (partner.file, partner.line) for partner in rules.partners}
+        reader.step_ids = {step.id: (step.file, step.line) for step in rules.steps}
+        return reader
 
     def run(self) -> RuleSet | None:
         self.read_framework()
@@ -815,14 +838,14 @@ class _Reader(_Checker):
 
 def validate(path: str | Path | None = None) -> list[Problem]:
     """Every problem in the rule files under `path` (default: guidance/rules/), sorted by file and line."""
-    reader = _Reader(Path(path) if path is not None else RULES_DIR)
+    reader = RuleReader(Path(path) if path is not None else RULES_DIR)
     reader.run()
     return sorted(set(reader.problems))
 
 
 def load(path: str | Path | None = None) -> RuleSet:
     """The rule set under `path` (default: guidance/rules/); RuleSetError when the files have problems."""
-    reader = _Reader(Path(path) if path is not None else RULES_DIR)
+    reader = RuleReader(Path(path) if path is not None else RULES_DIR)
     rules = reader.run()
     if rules is None:
         raise RuleSetError(sorted(set(reader.problems)))

@@ -166,9 +166,13 @@ class RuleSet:
     partners: tuple[Partner, ...]
     steps: tuple[Step, ...]
     boundaries: tuple[Boundary, ...]
-    # Set when a profession overlay was applied: the steps it hides, and its name ("huisarts, version 3").
+    # Set when a profession overlay was applied: the steps it hides, a label for logs and problem locations
+    # ("huisarts, version 3"), the profession and the published version number (0 for a draft). Pages name
+    # the overlay with guidance.labels.overlay_name.
     hidden: tuple[HiddenStep, ...] = ()
     overlay: str = ""
+    overlay_profession: str = ""
+    overlay_version: int = 0
 
     @property
     def version(self) -> str:

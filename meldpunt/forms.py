@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -223,6 +224,33 @@ class ReportForm(ErrorLinksMixin, forms.Form):
 
     IDENTITY_FIELDS = ("name", "employer", "role")
     CONTACT_FIELDS = ("email", "phone")
+
+    # What an action-framework plan can fill in: its codes are the ones these fields take.
+    PREFILL_FIELDS = (
+        "kinds",
+        "channel",
+        "perpetrator",
+        "perpetrator_in_care",
+        "profession",
+        "sector",
+        "frequency",
+    )
+
+    @classmethod
+    def prefilled(cls, data: Mapping[str, list[str]]) -> ReportForm:
+        """An unbound form with the values in `data` (field -> posted values) as its initial values.
+
+        Only the fields of PREFILL_FIELDS are taken, and of those only the values the field offers: anything
+        else is left out without a word, because the user checks and completes the form before sending it.
+        """
+        form = cls()
+        for name in cls.PREFILL_FIELDS:
+            field = form.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            values = [value for value in data.get(name, []) if value and field.valid_value(value)]
+            if values:
+                form.initial[name] = values if isinstance(field, forms.MultipleChoiceField) else values[0]
+        return form
 
     def identity_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.IDENTITY_FIELDS]

@@ -6,6 +6,7 @@ from meldpunt import views
 app_name = "meldpunt"
 urlpatterns = [
     path("", views.report_form, name="report"),
+    path(_("from-plan/"), views.report_prefilled, name="report_prefilled"),
     path(_("follow-up/"), views.followup_login, name="followup_login"),
     path(_("follow-up/report/"), views.followup_report, name="followup"),
     path(_("follow-up/reply/"), views.followup_reply, name="followup_reply"),

@@ -83,7 +83,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
 
 
 def _render_report_form(
-    request: HttpRequest, form: ReportForm, *, status: int = 200, problem: str = ""
+    request: HttpRequest, form: ReportForm, *, status: int = 200, problem: str = "", prefilled: bool = False
 ) -> HttpResponse:
     return render(
         request,
@@ -93,9 +93,22 @@ def _render_report_form(
             "problem": problem,
             "available": routing.can_receive_reports(),
             "files_were_sent": request.method == "POST" and bool(request.FILES),
+            "prefilled": prefilled,
         },
         status=status,
     )
+
+
+@never_cache
+def report_prefilled(request: HttpRequest) -> HttpResponse:
+    """The report form filled in with the answers of an action-framework plan, posted by the plan's button.
+
+    The answers come in a POST, never in the address; the form is only shown, not sent, so nothing is stored
+    and the intake rate limit is not touched. The form posts to the normal report address.
+    """
+    if request.method != "POST":
+        return redirect("meldpunt:report")
+    return _render_report_form(request, ReportForm.prefilled(dict(request.POST.lists())), prefilled=True)
 
 
 @csrf_protect

@@ -141,6 +141,7 @@ def test_check_command_without_a_rules_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not REAL_RULES_PRESENT, reason=REAL_RULES_ABSENT_REASON)
+@pytest.mark.django_db
 def test_check_command_passes_on_the_real_rules() -> None:
     out = StringIO()
     call_command("guidance", "check", stdout=out)

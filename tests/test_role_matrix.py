@@ -20,10 +20,13 @@ from django.utils import timezone, translation
 
 from accounts.models import Membership, Organisation, User
 from accounts.roles import GRANTS, Permission, Role
+from guidance import overlays
+from guidance.models import Overlay
 from meldpunt.actions import submit_report
 from meldpunt.models import Attachment, Referral, Report, RoutingRule
 from tests.conftest import login_verified
 from tests.meldpunt_helpers import cleaned_report_data
+from tests.overlay_helpers import TELL_EMPLOYER, replaced_text
 
 pytestmark = pytest.mark.django_db
 
@@ -293,6 +296,105 @@ MATRIX += [
         },
     ),
 ]
+
+
+def _overlay(world: World, *, versions: int = 0) -> Overlay:
+    """The world organisation's overlay for huisarts (made on first use), with one draft change and at
+    least `versions` published versions."""
+    overlay = Overlay.objects.filter(profession="huisarts").first()
+    if overlay is None:
+        overlay = overlays.create_overlay(None, world.organisation, "huisarts")
+        overlays.save_change(None, overlay, replaced_text())
+    while overlay.versions.count() < versions:
+        text = replaced_text(en=f"Version {overlay.versions.count() + 1}")
+        overlays.save_change(None, overlay, text, overlay.draft_changes.first())
+        overlays.publish(None, overlay, "matrix")
+    return overlay
+
+
+def _profession(world: World) -> dict[str, Any]:
+    return {"profession": _overlay(world).profession}
+
+
+def _draft_change(world: World) -> dict[str, Any]:
+    overlay = _overlay(world)
+    change = overlay.draft_changes.first()
+    assert change is not None
+    return {"profession": overlay.profession, "change_id": change.pk}
+
+
+def _first_of_two_versions(world: World) -> dict[str, Any]:
+    return {"profession": _overlay(world, versions=2).profession, "number": 1}
+
+
+# The profession overlay editor (guidance.editor_views): EDIT_GUIDANCE anywhere, or a 403; an overlay of an
+# organisation where the user lacks it is a 404 (tests/test_guidance_overlay_pages.py). Every persona here
+# is a member of the overlay's organisation, so the rows are GLOBAL.
+MATRIX += [
+    Row("guidance_editor:list", Scope.GLOBAL, Permission.EDIT_GUIDANCE),
+    Row("guidance_editor:create", Scope.GLOBAL, Permission.EDIT_GUIDANCE),
+    Row(
+        "guidance_editor:create",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        method="post",
+        ok=302,
+        data=lambda world: {"profession": "tandarts", "organisation": world.organisation.pk},
+    ),
+    Row("guidance_editor:overlay", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:add_step", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:replace_text", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:hide_step", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row(
+        "guidance_editor:hide_step",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        method="post",
+        ok=302,
+        kwargs=_profession,
+        data=lambda world: {"step": TELL_EMPLOYER, "reason_nl": "Reden", "reason_en": "Reason"},
+    ),
+    Row("guidance_editor:edit_change", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_draft_change),
+    Row(
+        "guidance_editor:remove_change",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        method="post",
+        ok=302,
+        kwargs=_draft_change,
+    ),
+    Row("guidance_editor:preview", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:export_draft", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:publish", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row(
+        "guidance_editor:publish",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        method="post",
+        ok=302,
+        kwargs=_profession,
+        data=lambda world: {"note": "Matrix"},
+    ),
+    Row("guidance_editor:versions", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:version", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_first_of_two_versions),
+    Row(
+        "guidance_editor:export_version",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        kwargs=_first_of_two_versions,
+    ),
+    Row("guidance_editor:compare", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_profession),
+    Row("guidance_editor:rollback", Scope.GLOBAL, Permission.EDIT_GUIDANCE, kwargs=_first_of_two_versions),
+    Row(
+        "guidance_editor:rollback",
+        Scope.GLOBAL,
+        Permission.EDIT_GUIDANCE,
+        method="post",
+        ok=302,
+        kwargs=_first_of_two_versions,
+    ),
+]
+
 
 ANONYMOUS = "anonymous"
 SUPERUSER = "superuser"

@@ -5,7 +5,7 @@ ZORGVEILIG_DEMO, ZORGVEILIG_HTTPS, ZORGVEILIG_SQLITE_BUSY_TIMEOUT, ZORGVEILIG_SI
 ZORGVEILIG_SMTP_HOST, ZORGVEILIG_SMTP_PORT, ZORGVEILIG_SMTP_USER, ZORGVEILIG_SMTP_PASSWORD,
 ZORGVEILIG_KDF_MEMORY_KIB, ZORGVEILIG_KDF_ITERATIONS, ZORGVEILIG_LOGIN_FAILURE_LIMIT,
 ZORGVEILIG_REPORT_RATE_LIMIT, ZORGVEILIG_REPORT_GLOBAL_RATE_LIMIT, ZORGVEILIG_REMINDER_INTERVAL_MINUTES,
-ZORGVEILIG_RETENTION_INTERVAL_MINUTES.
+ZORGVEILIG_RETENTION_INTERVAL_MINUTES, ZORGVEILIG_PDF_RATE_LIMIT.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "guidance",
     "jobs",
     "meldpunt",
+    "sources",
     "zorgveilig",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -180,6 +181,8 @@ MELDPUNT_REPORT_RATE_LIMIT = env.int("ZORGVEILIG_REPORT_RATE_LIMIT", default=10,
 MELDPUNT_REPORT_GLOBAL_RATE_LIMIT = env.int(
     "ZORGVEILIG_REPORT_GLOBAL_RATE_LIMIT", default=1000, minimum=1, maximum=10_000_000
 )
+# Plans as PDF per hour from one network (guidance/pdf.py), counted in each server process's cache.
+GUIDANCE_PDF_RATE_LIMIT = env.int("ZORGVEILIG_PDF_RATE_LIMIT", default=30, minimum=1, maximum=1_000_000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -278,5 +281,8 @@ LOGGING = {
         # addresses must not end up in any log, so request lines are not logged at all.
         "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # WeasyPrint reports every font and stylesheet it uses at INFO level.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

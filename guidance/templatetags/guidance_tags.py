@@ -6,7 +6,7 @@ from django import template
 from django.utils import translation
 
 from guidance import labels
-from guidance.ruleset import Text
+from guidance.ruleset import RuleSet, Text
 
 register = template.Library()
 
@@ -17,6 +17,12 @@ def text(value: Text | None) -> str:
     if value is None:
         return ""
     return value.get(translation.get_language() or "nl")
+
+
+@register.filter
+def overlay_name(rules: RuleSet) -> str:
+    """{{ rules|overlay_name }}: "General practitioner (huisarts), version 3" in the page's language."""
+    return labels.overlay_name(rules)
 
 
 @register.filter
