@@ -170,6 +170,31 @@ def _save(request: HttpRequest, overlay: Overlay, form: Any, change: DraftChange
     return []
 
 
+def _change_form_page(
+    request: HttpRequest,
+    overlay: Overlay,
+    change: DraftChange | None,
+    form: Any,
+    template: str,
+    extra: dict[str, Any] | None = None,
+    *,
+    invalid: bool = False,
+) -> HttpResponse:
+    """A form for one draft change: saved and back to the draft when valid, else the form with its problems."""
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        problems = _save(request, overlay, form, change)
+        if not problems:
+            return redirect("guidance_editor:overlay", profession=overlay.profession)
+    return _render(
+        request,
+        template,
+        overlay,
+        {"form": form, "change": change, "problems": problems, **(extra or {})},
+        invalid=invalid or bool(form.errors or problems),
+    )
+
+
 def _other_steps(overlay: Overlay, rules: RuleSet, own: str | None) -> list[tuple[str, str]]:
     added = [
         (str(body["id"]), f"{body['id']}")
@@ -186,18 +211,7 @@ def _step_page(request: HttpRequest, overlay: Overlay, change: DraftChange | Non
     form = StepForm(
         request.POST or None, initial=initial, rules=rules, other_steps=_other_steps(overlay, rules, own)
     )
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        problems = _save(request, overlay, form, change)
-        if not problems:
-            return redirect("guidance_editor:overlay", profession=overlay.profession)
-    return _render(
-        request,
-        "step_form.html",
-        overlay,
-        {"form": form, "change": change, "problems": problems},
-        invalid=bool(form.errors or problems),
-    )
+    return _change_form_page(request, overlay, change, form, "step_form.html")
 
 
 def _replace_page(request: HttpRequest, overlay: Overlay, change: DraftChange | None) -> HttpResponse:
@@ -217,25 +231,15 @@ def _replace_page(request: HttpRequest, overlay: Overlay, change: DraftChange | 
             initial.update({"text_nl": current.nl, "text_en": current.en})
         form = ReplaceTextForm(initial=initial, rules=rules)
     current = chosen.current_text(rules)
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        problems = _save(request, overlay, form, change)
-        if not problems:
-            return redirect("guidance_editor:overlay", profession=overlay.profession)
     step = rules.step_map.get(chosen.cleaned_data["step"]) if current is not None else None
-    return _render(
+    return _change_form_page(
         request,
-        "replace_form.html",
         overlay,
-        {
-            "form": form,
-            "chosen": chosen,
-            "current": current,
-            "step": step,
-            "change": change,
-            "problems": problems,
-        },
-        invalid=bool(form.errors or problems or (chosen.is_bound and chosen.errors)),
+        change,
+        form,
+        "replace_form.html",
+        {"chosen": chosen, "current": current, "step": step},
+        invalid=chosen.is_bound and bool(chosen.errors),
     )
 
 
@@ -243,18 +247,7 @@ def _hide_page(request: HttpRequest, overlay: Overlay, change: DraftChange | Non
     rules = default_rules()
     initial = HideStepForm.initial_from(change.content) if change is not None else None
     form = HideStepForm(request.POST or None, initial=initial, rules=rules)
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        problems = _save(request, overlay, form, change)
-        if not problems:
-            return redirect("guidance_editor:overlay", profession=overlay.profession)
-    return _render(
-        request,
-        "hide_form.html",
-        overlay,
-        {"form": form, "change": change, "problems": problems},
-        invalid=bool(form.errors or problems),
-    )
+    return _change_form_page(request, overlay, change, form, "hide_form.html")
 
 
 @never_cache

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from guidance.labels import code_label, overlay_name
+from guidance.models import OverlayVersion
 from guidance.published import rules_for
 from guidance.ruleset import Condition, Partner, RuleSet, Step
 
@@ -253,12 +254,16 @@ def kind_detail(request: HttpRequest, kind: str) -> HttpResponse:
 
 def profession_index(request: HttpRequest) -> HttpResponse:
     generic = rules_for(None)
-    entries = []
-    for code in _codes(generic, "profession"):
-        rules = rules_for(code)
-        entries.append(
-            {"code": code, "label": code_label("profession", code), "overlay": overlay_name(rules)}
-        )
+    # One query for the professions that have a published overlay; only those need their rules applied.
+    published = set(OverlayVersion.objects.values_list("overlay__profession", flat=True).distinct())
+    entries = [
+        {
+            "code": code,
+            "label": code_label("profession", code),
+            "overlay": overlay_name(rules_for(code)) if code in published else "",
+        }
+        for code in _codes(generic, "profession")
+    ]
     return render(request, "guidance/site/professions.html", {"rules": generic, "entries": entries})
 
 
