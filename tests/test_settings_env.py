@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,38 @@ def test_secret_key_file_is_generated_once_readable_by_owner_only_and_reused(tmp
     assert len(first) >= 50
     assert secret_key_from_file(path) == first
     assert path.read_text(encoding="utf-8").strip() == first
+
+
+def test_processes_starting_together_on_a_fresh_directory_agree_on_one_whole_key(tmp_path: Path) -> None:
+    # The server, the worker and a command may all start at once on a fresh data directory: none may read a
+    # file another is still writing, nor fail because another created it first.
+    path, go = tmp_path / "secret_key", tmp_path / "go"
+    code = (
+        "import pathlib, sys, time\n"
+        "from zorgveilig.env import secret_key_from_file\n"
+        "path, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
+        "while not go.exists():\n"
+        "    time.sleep(0.001)\n"
+        "print(secret_key_from_file(path))\n"
+    )
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(12)
+    ]
+    time.sleep(1)  # let every process reach the wait, so they start at once
+    go.touch()
+    keys = set()
+    for process in started:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        keys.add(out.strip())
+    assert keys == {path.read_text(encoding="utf-8").strip()}
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["go", "secret_key"]
 
 
 def test_secret_key_file_with_a_short_key_names_secret_key(tmp_path: Path) -> None:

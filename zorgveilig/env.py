@@ -141,10 +141,22 @@ def secret_key_from_file(path: Path) -> str:
         except (OSError, UnicodeDecodeError) as error:
             raise SettingsError(variable, f"cannot read the key file: {error}") from None
         return check_secret_key(variable, key)
+    # Several processes may start at once on a fresh data directory (the server, the worker, a command):
+    # the key is written whole to a private file first and then linked into place, which fails if another
+    # process got there first; that process's key is then read, so all of them use the same one.
     key = secrets.token_urlsafe(64)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(key + "\n")
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(key + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return secret_key_from_file(path)
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 
