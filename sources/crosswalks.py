@@ -16,7 +16,7 @@ from typing import Any
 import pycountry
 import yaml
 
-from sources.schema import HARMONISED_FIELDS
+from sources.schema import HARMONISED_FIELDS, DatePrecision
 
 DEFAULT_PATH = Path(__file__).with_name("crosswalks.yaml")
 
@@ -27,7 +27,13 @@ ATTACK_TYPE_VOCABULARIES = (
     "acled_sub_event_types",
 )
 PERPETRATOR_VOCABULARIES = ("insecurity_insight", "awsd", "acled_actor_types")
-CERTAINTY_VOCABULARIES = ("who_ssa", "awsd")
+CERTAINTY_VOCABULARIES = ("who_ssa", "insecurity_insight", "awsd")
+GEO_PRECISION_VOCABULARIES = ("insecurity_insight", "acled")
+CO_REPORTING_VOCABULARIES = ("awsd", "insecurity_insight_flags")
+# Sources that report events without an importer here (SiND API flags, §4.4).
+OTHER_REPORTING_SOURCES = ("uhc", "phr")
+HEALTH_KEYWORD_SOURCES = ("awsd",)
+PERPETRATOR_SIDES = ("actor1", "actor2", "none")
 CONTEXT_FIELDS = (
     "context_conflict",
     "context_political",
@@ -96,6 +102,23 @@ class ContextFlag:
 
 
 @dataclass(frozen=True)
+class KeywordRule:
+    """Keyword patterns that make a row about health care, and text removed before they are looked for
+    (syntax: sources.health_rule)."""
+
+    keywords: tuple[str, ...]
+    ignore: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AcledCodes:
+    event_types: Mapping[str, tuple[str, ...]]  # event type -> its sub-event types, as in the codebook
+    disorder_types: Vocabulary[str]  # as given -> canonical spelling
+    time_precision: Vocabulary[str]  # code -> sources.schema.DatePrecision value
+    perpetrator_side: Vocabulary[str]  # sub-event type -> actor1 | actor2 | none (actor1 when not listed)
+
+
+@dataclass(frozen=True)
 class Crosswalks:
     version: int
     who_ssa_attack_types: tuple[AttackType, ...]
@@ -106,11 +129,15 @@ class Crosswalks:
     certainty_levels: Mapping[str, str]
     certainty: Mapping[str, Vocabulary[str]]
     geo_precisions: Mapping[str, str]
-    geo_precision: Vocabulary[str]
+    geo_precision: Vocabulary[str]  # Insecurity Insight's, the same as geo_precision_of["insecurity_insight"]
+    geo_precision_of: Mapping[str, Vocabulary[str]]
     context_flags: tuple[ContextFlag, ...]
     facility_types: Vocabulary[str]
     user_assigned_codes: Mapping[str, str]
     country_aliases: Vocabulary[CountryAlias]
+    co_reporting: Mapping[str, Vocabulary[tuple[str, ...]]]
+    acled: AcledCodes
+    health_keywords: Mapping[str, KeywordRule]
 
     def family_of(self, ssa_type: str) -> str:
         return self._families[ssa_type]
@@ -182,6 +209,61 @@ def _check_vocabulary(
     return table
 
 
+def _check_acled(top: dict[str, Any], problems: list[str]) -> None:
+    acled = _mapping(top.get("acled"), "acled", problems)
+    sub_event_types = _mapping(top.get("attack_types"), "attack_types", []).get("acled_sub_event_types")
+    known_sub_types = {normalise(key) for key in sub_event_types or {} if isinstance(key, str)}
+    event_types = _mapping(acled.get("event_types"), "acled.event_types", problems)
+    for event_type, subs in event_types.items():
+        where = f'acled.event_types["{event_type}"]'
+        if not _is_text(event_type) or not isinstance(subs, list) or not subs:
+            problems.append(f"{where}: expected an event type with a list of its sub-event types")
+            continue
+        for sub in subs:
+            if not _is_text(sub) or normalise(sub) not in known_sub_types:
+                problems.append(f"{where}: {sub!r} is not in attack_types.acled_sub_event_types")
+    _check_vocabulary(acled.get("disorder_types"), "acled.disorder_types", problems)
+    _check_vocabulary(
+        acled.get("time_precision"),
+        "acled.time_precision",
+        problems,
+        allowed=[precision.value for precision in DatePrecision],
+    )
+    sides = _check_vocabulary(
+        acled.get("perpetrator_side"), "acled.perpetrator_side", problems, allowed=PERPETRATOR_SIDES
+    )
+    for sub in sides:
+        if isinstance(sub, str) and normalise(sub) not in known_sub_types:
+            problems.append(f'acled.perpetrator_side["{sub}"]: not in attack_types.acled_sub_event_types')
+
+
+def _check_co_reporting_and_keywords(top: dict[str, Any], problems: list[str]) -> None:
+    # Imported here: both modules read this one, and the keyword syntax is the health rule's.
+    from sources.health_rule import check_patterns
+    from sources.importers import IMPORTERS
+
+    co_reporting = _mapping(top.get("co_reporting"), "co_reporting", problems)
+    for name in CO_REPORTING_VOCABULARIES:
+        _check_vocabulary(
+            co_reporting.get(name),
+            f"co_reporting.{name}",
+            problems,
+            allowed=[*IMPORTERS, *OTHER_REPORTING_SOURCES],
+            is_list=True,
+        )
+    for name in set(co_reporting) - set(CO_REPORTING_VOCABULARIES):
+        problems.append(f"co_reporting.{name}: not a vocabulary the importers know")
+    keywords = _mapping(top.get("health_keywords"), "health_keywords", problems)
+    for name in HEALTH_KEYWORD_SOURCES:
+        rule = _mapping(keywords.get(name), f"health_keywords.{name}", problems)
+        for key in set(rule) - {"keywords", "ignore"}:
+            problems.append(f"health_keywords.{name}.{key}: expected only keywords and ignore")
+        check_patterns(rule.get("keywords"), f"health_keywords.{name}.keywords", problems, required=True)
+        check_patterns(rule.get("ignore"), f"health_keywords.{name}.ignore", problems, required=False)
+    for name in set(keywords) - set(HEALTH_KEYWORD_SOURCES):
+        problems.append(f"health_keywords.{name}: not a source whose importer reads keywords")
+
+
 def iso3_exists(code: str, user_assigned: Iterable[str] = ()) -> bool:
     return pycountry.countries.get(alpha_3=code) is not None or code in set(user_assigned)
 
@@ -249,9 +331,10 @@ def validate(data: Any) -> list[str]:
 
     precisions = _check_codes_table(top, "geo_precisions", problems)
     geo = _mapping(top.get("geo_precision"), "geo_precision", problems)
-    _check_vocabulary(
-        geo.get("insecurity_insight"), "geo_precision.insecurity_insight", problems, allowed=precisions
-    )
+    for name in GEO_PRECISION_VOCABULARIES:
+        _check_vocabulary(geo.get(name), f"geo_precision.{name}", problems, allowed=precisions)
+    for name in set(geo) - set(GEO_PRECISION_VOCABULARIES):
+        problems.append(f"geo_precision.{name}: not a vocabulary the importers know")
 
     flags = _mapping(top.get("context_flags"), "context_flags", problems)
     for name in CONTEXT_FIELDS:
@@ -294,11 +377,15 @@ def validate(data: Any) -> list[str]:
             problems.append(f"{where}: {iso3!r} is not an ISO 3166-1 alpha-3 code (nor user-assigned)")
         if iso3 is None and alias.get("admin1"):
             problems.append(f"{where}: a place without a country cannot have an admin1")
+
+    _check_acled(top, problems)
+    _check_co_reporting_and_keywords(top, problems)
     return problems
 
 
 def _build(top: dict[str, Any]) -> Crosswalks:
     countries = top["countries"]
+    acled = top["acled"]
     return Crosswalks(
         version=top["version"],
         who_ssa_attack_types=tuple(AttackType(**entry) for entry in top["who_ssa_attack_types"]),
@@ -313,6 +400,10 @@ def _build(top: dict[str, Any]) -> Crosswalks:
         certainty={name: Vocabulary.of(name, table) for name, table in top["certainty"].items()},
         geo_precisions=dict(top["geo_precisions"]),
         geo_precision=Vocabulary.of("geo_precision", top["geo_precision"]["insecurity_insight"]),
+        geo_precision_of={
+            name: Vocabulary.of(f"geo_precision.{name}", table)
+            for name, table in top["geo_precision"].items()
+        },
         context_flags=tuple(
             ContextFlag(name, entry["column"], entry["yes"], entry["no"])
             for name, entry in top["context_flags"].items()
@@ -326,6 +417,20 @@ def _build(top: dict[str, Any]) -> Crosswalks:
                 for alias in countries["aliases"]
             },
         ),
+        co_reporting={
+            name: Vocabulary.of(f"co_reporting.{name}", {key: tuple(value) for key, value in table.items()})
+            for name, table in top["co_reporting"].items()
+        },
+        acled=AcledCodes(
+            event_types={name: tuple(subs) for name, subs in acled["event_types"].items()},
+            disorder_types=Vocabulary.of("acled.disorder_types", acled["disorder_types"]),
+            time_precision=Vocabulary.of("acled.time_precision", acled["time_precision"]),
+            perpetrator_side=Vocabulary.of("acled.perpetrator_side", acled["perpetrator_side"]),
+        ),
+        health_keywords={
+            name: KeywordRule(tuple(rule["keywords"]), tuple(rule.get("ignore") or ()))
+            for name, rule in top["health_keywords"].items()
+        },
     )
 
 

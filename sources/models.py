@@ -105,6 +105,15 @@ class Release(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
+    rows_health_related = models.PositiveIntegerField(_("rows about health care"), default=0)
+    profile = models.ForeignKey(
+        "MappingProfile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="releases",
+        verbose_name=_("mapping profile"),
+    )
 
     class Meta:
         ordering = ["product", "vintage_date", "id"]
@@ -205,18 +214,21 @@ class Record(models.Model):
     certainty_as_given = models.TextField(_("certainty as given"), blank=True)
     description = models.TextField(_("description"), blank=True)
     co_reported_by = models.JSONField(_("also reported by"), default=list, blank=True)
+    health_related = models.BooleanField(_("about health care"), default=True)
+    health_rule_match = models.CharField(_("why it counts as about health care"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["release", "row_number"]
         verbose_name = _("record")
         verbose_name_plural = _("records")
+        # (release, source_id, occurrence) is unique too, but occurrences are numbered after the rows are
+        # written (sources.releases), so the database only indexes it.
         constraints = [
-            models.UniqueConstraint(
-                fields=["release", "source_id", "occurrence"], name="sources_record_unique_key"
-            ),
             models.UniqueConstraint(fields=["release", "row_number"], name="sources_record_unique_row"),
         ]
-        indexes = [models.Index(fields=["country_iso3", "event_date"])]
+        # Only the keys the import itself needs are indexed: every index costs time on each of a million
+        # rows; queries by country and date go to the analytics mirror (insights.mirror).
+        indexes = [models.Index(fields=["release", "source_id", "occurrence"], name="sources_record_key")]
 
     def __str__(self) -> str:
         return f"{self.source_id} (row {self.row_number})"
@@ -245,3 +257,168 @@ class Quarantine(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class Aggregate(models.Model):
+    """One row of an aggregate product (a country-year or country-month total: SHCC/II overview files, the
+    SiND `healthcareOverview` API, INSO key data), kept apart from incident records: the unit is a count
+    over a period, never an incident, and the two are never added together."""
+
+    class Precision(models.TextChoices):
+        YEAR = "year", _("year")
+        MONTH = "month", _("month")
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="aggregates", verbose_name=_("release")
+    )
+    row_number = models.PositiveIntegerField(_("row number in the file"))
+    source_id = models.CharField(_("identifier in the source"), max_length=200)
+    occurrence = models.PositiveIntegerField(_("occurrence of the identifier in the file"), default=1)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    raw = models.JSONField(_("row as it came"))
+    change = models.CharField(
+        _("change against the previous vintage"), max_length=10, choices=Record.Change.choices
+    )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same row in the previous vintage"),
+    )
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    # Harmonised fields: docs/harmonised-schema.md, "Aggregates".
+    country_iso3 = models.CharField(_("country (ISO 3166-1 alpha-3)"), max_length=3, blank=True)
+    country_as_given = models.TextField(_("country as given"), blank=True)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    period_precision = models.CharField(_("period"), max_length=10, choices=Precision.choices, blank=True)
+    events = models.PositiveIntegerField(_("incidents"), null=True, blank=True)
+    facilities_destroyed = models.PositiveIntegerField(_("facilities destroyed"), null=True, blank=True)
+    facilities_damaged = models.PositiveIntegerField(_("facilities damaged"), null=True, blank=True)
+    facilities_destroyed_or_damaged = models.PositiveIntegerField(
+        _("facilities destroyed or damaged"), null=True, blank=True
+    )
+    health_workers_killed = models.PositiveIntegerField(_("health workers killed"), null=True, blank=True)
+    health_workers_injured = models.PositiveIntegerField(_("health workers injured"), null=True, blank=True)
+    health_workers_kidnapped = models.PositiveIntegerField(
+        _("health workers kidnapped"), null=True, blank=True
+    )
+    health_workers_arrested = models.PositiveIntegerField(
+        _("health workers arrested or detained"), null=True, blank=True
+    )
+    health_workers_assaulted = models.PositiveIntegerField(
+        _("health workers assaulted"), null=True, blank=True
+    )
+    aid_workers_killed = models.PositiveIntegerField(_("aid workers killed"), null=True, blank=True)
+    aid_workers_injured = models.PositiveIntegerField(_("aid workers injured"), null=True, blank=True)
+    aid_workers_kidnapped = models.PositiveIntegerField(
+        _("aid workers kidnapped or abducted"), null=True, blank=True
+    )
+    measures = models.JSONField(_("other counts, by column"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["release", "row_number"]
+        verbose_name = _("aggregate row")
+        verbose_name_plural = _("aggregate rows")
+        constraints = [
+            models.UniqueConstraint(fields=["release", "row_number"], name="sources_aggregate_unique_row"),
+        ]
+        indexes = [
+            models.Index(fields=["country_iso3", "period_start"]),
+            models.Index(fields=["release", "source_id", "occurrence"], name="sources_aggregate_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} (row {self.row_number})"
+
+
+class MappingProfile(models.Model):
+    """How to read a layout no importer knows (a new vintage with renamed columns, a partner's
+    spreadsheet): which column holds which harmonised field, and how its values translate. Defined in the
+    web UI or as YAML (sources.profiles), used with `zorgveilig import SOURCE FILE --profile SLUG`."""
+
+    slug = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    source_slug = models.SlugField(_("source code"), max_length=40)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Product.Kind.choices, default=Product.Kind.INCIDENTS
+    )
+    definition = models.JSONField(_("definition"), default=dict)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mapping profile")
+        verbose_name_plural = _("mapping profiles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRequest(models.Model):
+    """A file uploaded in the web UI, waiting for or handled by the background import task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("imported")
+        ALREADY_IMPORTED = "already_imported", _("already imported")
+        FAILED = "failed", _("failed")
+
+    source_slug = models.CharField(_("source"), max_length=40)
+    product = models.CharField(_("product"), max_length=80, blank=True)
+    vintage_date = models.DateField(_("vintage date"), null=True, blank=True)
+    profile = models.ForeignKey(
+        MappingProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mapping profile"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_as = models.CharField(_("stored as"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    task_result_id = models.CharField(_("task result id"), max_length=64, blank=True)
+    release = models.ForeignKey(
+        Release,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("release"),
+    )
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("import request")
+        verbose_name_plural = _("import requests")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 class DatePrecision(StrEnum):
     DAY = "day"
+    WEEK = "week"  # ACLED time_precision 2: the date is a day of the week in which it happened
     MONTH = "month"
     YEAR = "year"
 
@@ -90,6 +91,40 @@ class Harmonised:
     certainty_as_given: str = ""
     description: str = ""
     co_reported_by: list[str] = field(default_factory=list)
+    # Whether the row is about health care: always for the health sources; for ACLED, decided by the
+    # health rule stored with the release (sources/importers/acled.py), with what matched.
+    health_related: bool = True
+    health_rule_match: str = ""
+
+
+class PeriodPrecision(StrEnum):
+    YEAR = "year"
+    MONTH = "month"
+
+
+@dataclass
+class AggregateFields:
+    """One harmonised row of an aggregate product (sources.models.Aggregate): a country's totals over a
+    year or a month. None is "no such column", 0 is "reported as none"."""
+
+    country_iso3: str = ""
+    country_as_given: str = ""
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+    period_precision: str = ""
+    events: int | None = None
+    facilities_destroyed: int | None = None
+    facilities_damaged: int | None = None
+    facilities_destroyed_or_damaged: int | None = None
+    health_workers_killed: int | None = None
+    health_workers_injured: int | None = None
+    health_workers_kidnapped: int | None = None
+    health_workers_arrested: int | None = None
+    health_workers_assaulted: int | None = None
+    aid_workers_killed: int | None = None
+    aid_workers_injured: int | None = None
+    aid_workers_kidnapped: int | None = None
+    measures: dict[str, int | float | None] = field(default_factory=dict)
 
 
 HARMONISED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Harmonised))
@@ -97,3 +132,5 @@ HARMONISED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Harmonised))
 COUNT_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(Harmonised) if f.type in ("int | None", int | None)
 )
+
+AGGREGATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AggregateFields))

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EARLIEST_DATE = datetime.date(1990, 1, 1)
+# The largest count a database integer column holds everywhere (PostgreSQL's integer).
+MAX_COUNT = 2_147_483_647
 
 _ISO_DATE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -113,6 +114,8 @@ def parse_count(value: Any) -> int | None:
             raise ValueProblem(f"expected a whole number, got {raw!r}") from None
     if number != number.to_integral_value() or number < 0:
         raise ValueProblem(f"expected a whole number of 0 or more, got {text(value)!r}")
+    if number > MAX_COUNT:
+        raise ValueProblem(f"{text(value)!r} is larger than any count can be ({MAX_COUNT:,})")
     return int(number)
 
 
@@ -162,20 +165,44 @@ def raw_cell(value: Any) -> Any:
         return {"time": value.isoformat()}
     if isinstance(value, datetime.timedelta):
         return {"duration_seconds": value.total_seconds()}
+    if isinstance(value, list | tuple):  # JSON records (SiND API) hold lists
+        return [raw_cell(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): raw_cell(item) for key, item in value.items()}
     return str(value)
+
+
+class RowHasher:
+    """content_hash for the rows of one table, with its headers normalised once instead of per row."""
+
+    def __init__(self, headers: list[Any]) -> None:
+        self.headers = [normalise_header(header) for header in headers]
+        self._prefixes: dict[int, bytes] = {}
+
+    def _prefix(self, width: int) -> bytes:
+        prefix = self._prefixes.get(width)
+        if prefix is None:
+            headers = self.headers[:width] + [""] * (width - len(self.headers))
+            prefix = self._prefixes[width] = ("\x1e".join(headers) + "\x1d").encode()
+        return prefix
+
+    def __call__(self, cells: list[Any]) -> str:
+        return self.of_texts([cell.strip() if type(cell) is str else text(cell) for cell in cells])
+
+    def of_texts(self, values: list[str]) -> str:
+        """The hash of a row already turned into trimmed text (the list may be shortened)."""
+        while values and values[-1] == "":
+            values.pop()
+        return hashlib.sha256(self._prefix(len(values)) + "\x1f".join(values).encode()).hexdigest()
 
 
 def content_hash(headers: list[str], cells: list[Any]) -> str:
     """SHA-256 of a row's content, for telling a changed record from an unchanged one across vintages.
 
     Cells are compared as text (so 0, 0.0 and "0" are equal, and an XLSX vintage compares with a CSV one),
-    paired with their header normalised the way columns are matched (case, spaces, pandas `.1` suffixes),
+    together with their headers normalised the way columns are matched (case, spaces, pandas `.1` suffixes),
     so that header drift alone does not mark every record as changed. Trailing blank cells are ignored."""
-    pairs = [[normalise_header(header), text(cell)] for header, cell in zip(headers, cells, strict=False)]
-    while pairs and pairs[-1][1] == "":
-        pairs.pop()
-    encoded = json.dumps(pairs, ensure_ascii=False, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return RowHasher(headers)(cells)
 
 
 _PANDAS_SUFFIX = re.compile(r"\.\d+$")

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "audit",
     "guidance",
     "jobs",
+    "insights",
     "meldpunt",
     "sources",
     "zorgveilig",
@@ -182,6 +183,12 @@ MELDPUNT_REPORT_GLOBAL_RATE_LIMIT = env.int(
     "ZORGVEILIG_REPORT_GLOBAL_RATE_LIMIT", default=1000, minimum=1, maximum=10_000_000
 )
 # Plans as PDF per hour from one network (guidance/pdf.py), counted in each server process's cache.
+# Dataset files uploaded in the web UI wait in DATA_DIR/imports until the import task has read them.
+SOURCES_IMPORT_MAX_MB = env.int("ZORGVEILIG_IMPORT_MAX_MB", default=512, minimum=1, maximum=100_000)
+# The analytics mirror (insights.mirror): one Parquet file per release, queried with DuckDB.
+ANALYTICS_DIR = parse_directory(
+    "ZORGVEILIG_ANALYTICS_DIR", env.get("ZORGVEILIG_ANALYTICS_DIR") or str(DATA_DIR / "analytics"), BASE_DIR
+)
 GUIDANCE_PDF_RATE_LIMIT = env.int("ZORGVEILIG_PDF_RATE_LIMIT", default=30, minimum=1, maximum=1_000_000)
 
 SESSION_COOKIE_HTTPONLY = True

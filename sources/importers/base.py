@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sources.readers import BadFile, Table
-from sources.schema import Harmonised
+from sources.schema import AggregateFields, Harmonised
 from sources.values import normalise_header, text
 
 # Excel and the SHCC files cut header names at 63 characters (datasets.md §5.2); a header at least this long
@@ -43,7 +43,9 @@ class Column:
 
 @dataclass
 class ImportedRow:
-    harmonised: Harmonised
+    """An incident row (Harmonised, for product_kind "incidents") or an aggregate row (AggregateFields)."""
+
+    harmonised: Harmonised | AggregateFields
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -134,14 +136,40 @@ class TableImporter(ABC):
     product_kind: ClassVar[str] = "incidents"
     columns: ClassVar[tuple[Column, ...]]
     id_column: ClassVar[str]
+    # Whether a date in the file name may be taken as the vintage (False where names hold other dates).
+    vintage_from_file_name: ClassVar[bool] = True
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, options: dict[str, Any] | None = None) -> None:
+        """`options` are importer-specific settings given by the operator (e.g. ACLED's health rule, a
+        mapping profile); an importer that takes none refuses any with BadFile."""
         self.table = table
+        self.options = dict(options or {})
+        self.check_options()
         self.map = ColumnMap(table.headers, self.column_spec())
+
+    def check_options(self) -> None:
+        if self.options:
+            names = ", ".join(sorted(self.options))
+            raise BadFile(f"the {self.source.slug} importer takes no options (given: {names})")
+
+    def release_options(self) -> dict[str, Any]:
+        """What the release records about how it was read (e.g. the health rule), beyond product and
+        profile; JSON-serialisable."""
+        return {}
 
     @classmethod
     def column_spec(cls) -> Sequence[Column]:
         return cls.columns
+
+    @classmethod
+    def accepts(cls, table: Table) -> bool:
+        """Whether this importer reads the table's layout: by default, when its required columns are
+        there. Importers of a source with several layouts (sources.importers.IMPORTERS) narrow this."""
+        try:
+            ColumnMap(table.headers, cls.column_spec())
+        except BadFile:
+            return False
+        return True
 
     @classmethod
     @abstractmethod

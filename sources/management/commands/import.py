@@ -1,4 +1,6 @@
-"""`zorgveilig import SOURCE FILE [--vintage DATE] [--product NAME] [--profile NAME]`: one file, one release.
+"""`zorgveilig import SOURCE FILE [--vintage DATE] [--product NAME] [--profile NAME] [--health-rule FILE]`.
+
+One file, one release.
 
 Prints a progress bar on standard error and a summary of the counts; a file that cannot be imported gets
 one message naming the file and what is wrong, exit status 1, and leaves the database as it was.
@@ -16,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sources.importers import IMPORTERS, UnknownSource, importer_for
+from sources.importers import IMPORTERS, UnknownSource, known_source
+from sources.models import MappingProfile
 from sources.releases import ImportFailed, ImportOutcome, import_file
 
 # Redrawing the bar for every row would cost more than reading the row.
@@ -30,12 +33,21 @@ def vintage_date(raw: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {raw!r}") from None
 
 
+def importer_option(raw: str) -> tuple[str, str]:
+    key, separator, value = raw.partition("=")
+    if not separator or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {raw!r}")
+    return key.strip(), value.strip()
+
+
 class Command(BaseCommand):
     help = "Import one dataset file as a release (a vintage) of a source."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", metavar="SOURCE", help=f"the source: {', '.join(sorted(IMPORTERS))}")
-        parser.add_argument("file", metavar="FILE", type=Path, help="the file as published (XLSX or CSV)")
+        parser.add_argument(
+            "file", metavar="FILE", type=Path, help="the file as published (XLSX, CSV or JSON)"
+        )
         parser.add_argument(
             "--vintage",
             type=vintage_date,
@@ -48,20 +60,49 @@ class Command(BaseCommand):
             help="the series the file belongs to, compared with its earlier vintages "
             "(default: told from the file name, e.g. incident-data-2022 for 2022-shcc-incident-data.xlsx)",
         )
-        parser.add_argument("--profile", metavar="NAME", help="a mapping profile (not available yet)")
+        parser.add_argument(
+            "--profile",
+            metavar="NAME",
+            help="read the file with this mapping profile (its code; see docs/mapping-profiles.md)",
+        )
+        parser.add_argument(
+            "--health-rule",
+            type=Path,
+            metavar="FILE",
+            help="ACLED only: the YAML rule that tells which events are about health care "
+            "(default: sources/acled_health_rule.yaml); stored with the release",
+        )
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            type=importer_option,
+            metavar="KEY=VALUE",
+            help="an option of the source's importer, e.g. year=2021 for an SHCC overview file whose "
+            "year cannot be told otherwise (repeatable)",
+        )
         parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
+        profile = None
         if options["profile"]:
-            raise CommandError(
-                f"--profile {options['profile']}: mapping profiles are not available yet; "
-                "the importers read the published layouts by header text without one"
-            )
-        try:
-            importer_for(options["source"])
-        except UnknownSource as error:
-            raise CommandError(str(error)) from None
+            profile = MappingProfile.objects.filter(slug=options["profile"]).first()
+            if profile is None:
+                known = ", ".join(MappingProfile.objects.values_list("slug", flat=True)) or "none yet"
+                raise CommandError(
+                    f"--profile {options['profile']}: no such mapping profile (known: {known})"
+                )
+        else:
+            try:
+                known_source(options["source"])
+            except UnknownSource as error:
+                raise CommandError(str(error)) from None
+        importer_options: dict[str, Any] = dict(options["option"])
+        if options["health_rule"] is not None:
+            if not options["health_rule"].is_file():
+                raise CommandError(f"--health-rule {options['health_rule']}: no such file")
+            importer_options["health_rule"] = options["health_rule"]
         if not path.exists():
             raise CommandError(f"{path}: no such file")
         if not path.is_file():
@@ -91,6 +132,8 @@ class Command(BaseCommand):
                     vintage=options["vintage"],
                     product=options["product"],
                     progress=progress,
+                    options=importer_options,
+                    profile=profile,
                 )
             except ImportFailed as error:
                 raise CommandError(f"{path}: {error}") from None
@@ -115,6 +158,7 @@ def summary(outcome: ImportOutcome) -> str:
         f"{release.rows_with_warnings} with warnings",
         f"  vs previous  ({previous}): {release.added} added, {release.changed} changed, "
         f"{release.unchanged} unchanged, {release.withdrawn} withdrawn",
+        f"  health care  {release.rows_health_related} of {release.rows_imported} rows",
         f"  took         {outcome.seconds:.1f} s",
     ]
     for problem in release.quarantine.all()[:10]:
