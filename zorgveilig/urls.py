@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path(_("staff/cases/"), include("meldpunt.case_urls")),
     path(_("staff/report-policy/"), include("meldpunt.policy_urls")),
     path(_("staff/guidance/"), include("guidance.editor_urls")),
+    path(_("staff/data/"), include("sources.urls")),
     path(_("staff/"), include("accounts.urls")),
     path(_("staff/audit/"), include("audit.urls")),
     path(_("staff/tasks/"), include("jobs.urls")),
