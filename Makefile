@@ -15,7 +15,7 @@ PYTHON := $(firstword $(foreach candidate,python3.13 python3.12 \
 	$(shell $(candidate) -c '' >/dev/null 2>&1 && echo $(candidate))))
 
 .PHONY: help run test install assets migrate demo serve lint typecheck migrations-check translations-check \
-	guidance-check translations pytest browser-test clean bench
+	guidance-check translations pytest browser-test clean bench bench-import
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:8000 (with the worker)"
@@ -87,6 +87,10 @@ test: lint typecheck migrations-check translations-check guidance-check pytest
 # Submits 1000 reports with files over HTTP to a fresh gunicorn per database; options: make bench BENCH_ARGS="--help"
 bench: install translations
 	$(BIN)/python bench/meldpunt_submit.py $(BENCH_ARGS)
+
+# Imports synthetic ACLED files (250,000 and 1,000,000 rows) next to DuckDB's read_csv; options: BENCH_ARGS="--help"
+bench-import: install
+	$(BIN)/python bench/dataset_import.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache
