@@ -43,6 +43,18 @@ def _plain_http(settings: Any) -> None:
     settings.SECURE_SSL_REDIRECT = False
 
 
+@pytest.fixture(scope="session")
+def _session_analytics_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("analytics")
+
+
+@pytest.fixture(autouse=True)
+def _analytics_dir(settings: Any, _session_analytics_dir: Path) -> None:
+    # Every import writes the analytics mirror (insights.mirror); tests keep it out of the data directory.
+    # A test of the mirror itself sets its own directory.
+    settings.ANALYTICS_DIR = _session_analytics_dir
+
+
 @pytest.fixture(autouse=True)
 def _fast_kdf(request: pytest.FixtureRequest, settings: Any) -> None:
     # Argon2id at the production cost (64 MiB, 3 passes) takes a noticeable fraction of a second per login

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,9 +25,13 @@ from guidance import overlays
 from guidance.models import Overlay
 from meldpunt.actions import submit_report
 from meldpunt.models import Attachment, Referral, Report, RoutingRule
+from sources.models import ImportRequest, MappingProfile
+from sources.profiles import profile_from_yaml
+from sources.releases import import_file
 from tests.conftest import login_verified
 from tests.meldpunt_helpers import cleaned_report_data
 from tests.overlay_helpers import TELL_EMPLOYER, replaced_text
+from tests.sources_helpers import FIXTURES as SOURCES_FIXTURES
 
 pytestmark = pytest.mark.django_db
 
@@ -392,6 +397,83 @@ MATRIX += [
         method="post",
         ok=302,
         kwargs=_first_of_two_versions,
+    ),
+]
+
+
+def _release(world: World) -> dict[str, Any]:
+    """A release of the WHO SSA fixture (imported on first use; the same bytes again are the same release)."""
+    return {
+        "pk": import_file(
+            "who-ssa", SOURCES_FIXTURES / "who_ssa_attacks.csv", vintage=date(2024, 3, 8)
+        ).release.pk
+    }
+
+
+def _import_request(world: World) -> dict[str, Any]:
+    request = ImportRequest.objects.create(
+        source_slug="who-ssa", file_name="matrix.csv", status=ImportRequest.Status.FAILED, error="matrix"
+    )
+    return {"pk": request.pk}
+
+
+# The dataset pages (sources.views): ANALYSE_DATA anywhere, or a 403; datasets are global data. Posting the
+# import form without a file is refused by the form (400) once past the permission check.
+MATRIX += [
+    Row("sources:releases", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:release", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_release),
+    Row("sources:release_records", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_release),
+    Row(
+        "sources:release_differences",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        kwargs=lambda world: {**_release(world), "kind": "withdrawn"},
+    ),
+    Row("sources:release_quarantine", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_release),
+    Row("sources:quarantine_csv", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_release),
+    Row("sources:import", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:import", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=400),
+    Row("sources:import_requests", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:import_request", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_import_request),
+]
+
+
+def _profile(world: World) -> dict[str, Any]:
+    """The INSO partner mapping profile (loaded on first use)."""
+    profile = MappingProfile.objects.filter(slug="inso-partner-incidents").first()
+    if profile is None:
+        yaml_text = (SOURCES_FIXTURES / "profile_inso_partner.yaml").read_text(encoding="utf-8")
+        profile = profile_from_yaml(yaml_text, actor=None)[0]
+    return {"slug": profile.slug}
+
+
+# Mapping profiles (sources.profile_views): the same rule; forms posted empty are refused (400), and
+# deleting an unused profile redirects to the list.
+MATRIX += [
+    Row("sources:profile_list", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:profile_new", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:profile_new", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=400),
+    Row("sources:profile_upload", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("sources:profile_upload", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=400),
+    Row("sources:profile_detail", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_profile),
+    Row("sources:profile_edit", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_profile),
+    Row("sources:profile_preview", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_profile),
+    Row(
+        "sources:profile_preview",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=400,
+        kwargs=_profile,
+    ),
+    Row("sources:profile_yaml", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_profile),
+    Row(
+        "sources:profile_delete",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+        kwargs=_profile,
     ),
 ]
 

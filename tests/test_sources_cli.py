@@ -48,7 +48,7 @@ def test_the_same_file_again_says_it_was_already_imported() -> None:
     [
         (
             ["acme", str(SSA)],
-            "no importer for source 'acme' (known sources: insecurity-insight, shcc, who-ssa)",
+            "no importer for source 'acme' (known sources: acled, awsd, insecurity-insight, inso, shcc, who-ssa)",
         ),
         (["who-ssa", "nowhere.csv"], "nowhere.csv: no such file"),
         (["who-ssa", str(FIXTURES)], "not a file"),
@@ -58,7 +58,13 @@ def test_the_same_file_again_says_it_was_already_imported() -> None:
             "who_ssa_cp1252.csv: the text is not UTF-8",
         ),
         (["who-ssa", str(SSA)], "who_ssa_attacks.csv: cannot tell the vintage"),
-        (["who-ssa", str(SSA), "--profile", "custom"], "mapping profiles are not available yet"),
+        (["who-ssa", str(SSA), "--profile", "custom"], "--profile custom: no such mapping profile"),
+        (["who-ssa", str(SSA), "--option", "year"], "expected KEY=VALUE, got 'year'"),
+        (
+            ["who-ssa", str(SSA), "--vintage", "2024-03-08", "--option", "year=2021"],
+            "the who-ssa importer takes no options (given: year)",
+        ),
+        (["acled", str(SSA), "--health-rule", "missing.yaml"], "--health-rule missing.yaml: no such file"),
     ],
 )
 def test_bad_arguments_and_bad_files_exit_1_naming_the_file(args: list[str], message: str) -> None:

@@ -96,6 +96,19 @@ def test_perpetrator_wording_of_both_vintages_maps_to_the_same_category() -> Non
             lambda d: d["countries"]["user_assigned_codes"].__setitem__("NLD", "not user-assigned"),
             "is an ISO 3166-1 code",
         ),
+        (lambda d: d["co_reporting"]["awsd"].__setitem__("Twitter", ["twitter"]), "unknown code 'twitter'"),
+        (lambda d: d["acled"]["time_precision"].__setitem__("4", "fortnight"), "unknown code 'fortnight'"),
+        (
+            lambda d: d["acled"]["event_types"]["Riots"].append("Pillow fight"),
+            "'Pillow fight' is not in attack_types.acled_sub_event_types",
+        ),
+        (lambda d: d["acled"]["perpetrator_side"].__setitem__("Attack", "actor3"), "unknown code 'actor3'"),
+        (
+            lambda d: d["health_keywords"]["awsd"]["keywords"].append("re:(unclosed"),
+            "health_keywords.awsd.keywords[",
+        ),
+        (lambda d: d["health_keywords"]["awsd"]["keywords"].append("he*lth"), "`*` may only end a word"),
+        (lambda d: d["health_keywords"].__setitem__("who_ssa", {"keywords": ["x"]}), "not a source whose"),
     ],
 )
 def test_the_validator_names_the_mistake(data: Any, change: Any, expected: str) -> None:
@@ -115,3 +128,28 @@ def test_loading_a_broken_file_raises_with_the_problems(tmp_path: Any, data: Any
 
 def test_normalise_collapses_space_and_case() -> None:
     assert normalise("  Host   State ") == "host state"
+
+
+def test_awsd_sources_name_acled_whatever_the_trailing_space() -> None:
+    table = crosswalks().co_reporting["awsd"]
+    assert table.get("ACLED ") == ("acled",)
+    assert table.get("Offiicial Report") == table.get("Focal point") == ()
+
+
+def test_acled_codes_normalise_the_disorder_typo_and_give_precisions_and_sides() -> None:
+    codes = crosswalks().acled
+    assert codes.disorder_types.get("Demostrations") == "Demonstrations"
+    assert [codes.time_precision.get(code) for code in ("1", "2", "3")] == ["day", "week", "month"]
+    assert codes.perpetrator_side.get("Excessive force against protestors") == "actor2"
+    assert codes.perpetrator_side.get("Attack") is None  # actor 1 unless listed
+    subs = [sub for subs in codes.event_types.values() for sub in subs]
+    assert len(subs) == 26  # the 25 of acled_event_categories.csv and the codebook's "protestors"
+    vocabulary = crosswalks().attack_types["acled_sub_event_types"]
+    assert all(vocabulary.get(sub) is not None for sub in subs)
+
+
+def test_acled_inter_codes_and_labels_map_to_the_same_category() -> None:
+    actors = crosswalks().perpetrators["acled_actor_types"]
+    assert actors.get("1") == actors.get("State forces") == actors.get("State Forces") == "state"
+    assert actors.get("3") == actors.get("Political militia") == actors.get("Militia Groups")
+    assert actors.get("8") == actors.get("External/Other forces") == "other"

