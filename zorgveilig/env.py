@@ -194,6 +194,15 @@ class Environment:
         raw = self.get(variable)
         return default if raw is None else parse_bool(variable, raw)
 
+    def choice(self, variable: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.get(variable)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value not in choices:
+            raise SettingsError(variable, f"expected one of {', '.join(choices)}, got {raw!r}")
+        return value
+
     def int(self, variable: str, default: int, minimum: int, maximum: int) -> int:
         raw = self.get(variable)
         if raw is None:

@@ -91,7 +91,9 @@ INSTALLED_APPS = [
     "guidance",
     "jobs",
     "insights",
+    "linkage",
     "meldpunt",
+    "registry",
     "sources",
     "zorgveilig",
     "django.contrib.admin",
@@ -189,6 +191,10 @@ SOURCES_IMPORT_MAX_MB = env.int("ZORGVEILIG_IMPORT_MAX_MB", default=512, minimum
 ANALYTICS_DIR = parse_directory(
     "ZORGVEILIG_ANALYTICS_DIR", env.get("ZORGVEILIG_ANALYTICS_DIR") or str(DATA_DIR / "analytics"), BASE_DIR
 )
+# Record linkage (linkage app): Splink on DuckDB, or on Spark for data that outgrows one machine (docs/linkage.md);
+# windows, thresholds and the review band are in linkage/linkage.yaml (or the file named here).
+LINKAGE_BACKEND = env.choice("ZORGVEILIG_LINKAGE_BACKEND", default="duckdb", choices=("duckdb", "spark"))
+LINKAGE_CONFIG = env.get("ZORGVEILIG_LINKAGE_CONFIG") or str(BASE_DIR / "linkage" / "linkage.yaml")
 GUIDANCE_PDF_RATE_LIMIT = env.int("ZORGVEILIG_PDF_RATE_LIMIT", default=30, minimum=1, maximum=1_000_000)
 
 SESSION_COOKIE_HTTPONLY = True
