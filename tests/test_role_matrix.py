@@ -23,12 +23,15 @@ from accounts.models import Membership, Organisation, User
 from accounts.roles import GRANTS, Permission, Role
 from guidance import overlays
 from guidance.models import Overlay
+from linkage.models import ReviewPair
 from meldpunt.actions import submit_report
 from meldpunt.models import Attachment, Referral, Report, RoutingRule
+from registry.models import Incident
 from sources.models import ImportRequest, MappingProfile
 from sources.profiles import profile_from_yaml
 from sources.releases import import_file
 from tests.conftest import login_verified
+from tests.incident_helpers import finished_run, incident, record, release, review_pair
 from tests.meldpunt_helpers import cleaned_report_data
 from tests.overlay_helpers import TELL_EMPLOYER, replaced_text
 from tests.sources_helpers import FIXTURES as SOURCES_FIXTURES
@@ -477,6 +480,55 @@ MATRIX += [
     ),
 ]
 
+
+def _review_pair(world: World) -> dict[str, Any]:
+    """A pair of a finished linkage run, each record alone in its incident (made on first use)."""
+    found = ReviewPair.objects.first()
+    if found is None:
+        first, second = record(release("who-ssa"), "M-1"), record(release("shcc"), "M-1")
+        incident(first)
+        incident(second)
+        found = review_pair(finished_run(), first, second)
+    return {"pk": found.pk}
+
+
+def _incident(world: World) -> dict[str, Any]:
+    _review_pair(world)
+    return {"pk": Incident.objects.order_by("pk").values_list("pk", flat=True).first()}
+
+
+# Linkage and incidents (linkage.views, registry.views): ANALYSE_DATA anywhere, or a 403; incidents are global
+# data. A decision redirects to the queue; splitting or merging with nothing chosen is refused (400).
+MATRIX += [
+    Row("linkage:review", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("linkage:pair", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_review_pair),
+    Row(
+        "linkage:decide",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+        kwargs=_review_pair,
+        data=lambda world: {"verdict": "different"},
+    ),
+    Row("linkage:split", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=400, kwargs=_incident),
+    Row("linkage:merge", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=400, kwargs=_incident),
+    Row("linkage:counts", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("registry:list", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("registry:detail", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_incident),
+    # Runs (linkage.run_views): starting one queues it and redirects (or, while one is queued, redirects
+    # back to the runs page with the reason).
+    Row("linkage:runs", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row(
+        "linkage:start",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+        data=lambda world: {"backend": "duckdb"},
+    ),
+    Row("linkage:run", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=lambda world: {"pk": finished_run().pk}),
+]
 
 ANONYMOUS = "anonymous"
 SUPERUSER = "superuser"

@@ -29,6 +29,8 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path(_("staff/report-policy/"), include("meldpunt.policy_urls")),
     path(_("staff/guidance/"), include("guidance.editor_urls")),
     path(_("staff/data/"), include("sources.urls")),
+    path(_("staff/linkage/"), include("linkage.urls")),
+    path(_("staff/incidents/"), include("registry.urls")),
     path(_("staff/"), include("accounts.urls")),
     path(_("staff/audit/"), include("audit.urls")),
     path(_("staff/tasks/"), include("jobs.urls")),
