@@ -15,7 +15,7 @@ PYTHON := $(firstword $(foreach candidate,python3.13 python3.12 \
 	$(shell $(candidate) -c '' >/dev/null 2>&1 && echo $(candidate))))
 
 .PHONY: help run test install assets migrate demo serve lint typecheck migrations-check translations-check \
-	guidance-check translations pytest browser-test clean bench bench-import
+	guidance-check translations pytest browser-test clean bench bench-import bench-linkage
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:8000 (with the worker)"
@@ -32,7 +32,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 install: $(STAMP) assets
@@ -91,6 +91,11 @@ bench: install translations
 # Imports synthetic ACLED files (250,000 and 1,000,000 rows) next to DuckDB's read_csv; options: BENCH_ARGS="--help"
 bench-import: install
 	$(BIN)/python bench/dataset_import.py $(BENCH_ARGS)
+
+# Links 1,000,000 synthetic records of four sources (time per stage, peak memory, F1), then the real files in
+# ../shared/data; options: BENCH_ARGS="--help"
+bench-linkage: install
+	$(BIN)/python bench/record_linkage.py --with-real $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache
