@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jobs import progress, registry
-from linkage import actions
 
 
 @task(takes_context=True)
 def run_linkage(context: TaskContext, run_id: int) -> dict[str, Any]:
     """Do a queued linkage run (linkage.actions.run); the run page shows its stage as it goes."""
+    # Imported here: every process loads the tasks modules at start-up, and Splink, DuckDB and SciPy are
+    # heavy for processes that never link (an import, the web server).
+    from linkage import actions
 
     def on_stage(stage: str) -> None:
         done = actions.STAGES.index(stage) if stage in actions.STAGES else 0
