@@ -30,6 +30,8 @@ def analyst(client: Client, make_member: MakeMember) -> Client:
     return login_verified(client, make_member(Role.ANALYST))
 
 
+# The worker commits and closes its connections, as in production: the test needs real transactions.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("restore_signals")
 def test_an_analyst_starts_a_run_and_follows_it_to_its_figures(analyst: Client) -> None:
     store_fixture()
