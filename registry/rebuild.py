@@ -75,12 +75,14 @@ def rebuild(
     say = progress or (lambda _stage: None)
     now = timezone.now()
     result = Rebuilt()
-    existing = {
-        key: (incident, record, how, probability)
-        for key, incident, record, how, probability in IncidentLink.objects.filter(
-            incident__status=Incident.Status.ACTIVE
-        ).values_list("record_key", "incident_id", "record_id", "how", "probability")
-    }
+    link_ids: dict[str, int] = {}
+    existing: dict[str, tuple[int, int | None, str, float | None]] = {}
+    for pk, key, owner_id, record_id, how, probability, status in IncidentLink.objects.values_list(
+        "pk", "record_key", "incident_id", "record_id", "how", "probability", "incident__status"
+    ):
+        link_ids[key] = pk
+        if status == Incident.Status.ACTIVE:
+            existing[key] = (owner_id, record_id, how, probability)
     owner = {key: values[0] for key, values in existing.items()}
     chosen = _match_incidents(clusters, owner)
 
@@ -105,7 +107,6 @@ def rebuild(
         for member in members:
             wanted[member.record_key] = (incident_id, member)
     new_links, changed_links = [], []
-    link_ids = dict(IncidentLink.objects.values_list("record_key", "pk"))
     for key, (incident_id, member) in wanted.items():
         before = existing.get(key)
         after = (incident_id, member.record_id, member.how, member.probability)
