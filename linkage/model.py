@@ -67,7 +67,7 @@ def comparisons() -> list[Any]:
             cll.ElseLevel(),
         ],
     ).configure(
-        m_probabilities=[0.55, 0.25, 0.1, 0.08, 0.02], u_probabilities=[0.002, 0.004, 0.008, 0.03, 0.956]
+        m_probabilities=[0.85, 0.1, 0.03, 0.015, 0.005], u_probabilities=[0.002, 0.004, 0.008, 0.03, 0.956]
     )
     distance = cl.DistanceInKMAtThresholds("latitude", "longitude", [2, 10, 50]).configure(
         m_probabilities=[0.5, 0.25, 0.15, 0.1], u_probabilities=[0.01, 0.04, 0.15, 0.8]

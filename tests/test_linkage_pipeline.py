@@ -217,5 +217,5 @@ def test_too_few_records_for_em_keep_the_documented_m_values() -> None:
     _rows, _truth, outcome, _events = _fixture_outcome(replace(load_options(), minimum_records_for_em=10_000))
     assert outcome.figures["trained"] == ["prior", "u"]
     same_day = outcome.model["comparisons"][0]["comparison_levels"][1]
-    assert (same_day["label_for_charts"], same_day["m_probability"]) == ("same day", 0.55)
+    assert (same_day["label_for_charts"], same_day["m_probability"]) == ("same day", 0.85)
     assert outcome.model["comparisons"][0]["output_column_name"] == "date"
