@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from linkage import frame
 from registry.incidents import source_rank
 from registry.models import Incident, IncidentLink
 
@@ -56,36 +57,28 @@ def ordered_sources(slugs: Iterable[str]) -> list[str]:
 
 
 def current_releases() -> dict[str, list[int]]:
-    """Source slug -> the latest release of each of its incident products (as linkage.frame chooses them)."""
-    from sources.models import Product, Release
-
-    latest: dict[int, tuple[str, int]] = {}
-    for product_id, slug, pk in (
-        Release.objects.filter(product__kind=Product.Kind.INCIDENTS)
-        .order_by("product_id", "-vintage_date", "-pk")
-        .values_list("product_id", "product__source__slug", "pk")
-    ):
-        latest.setdefault(product_id, (slug, pk))
+    """{source slug: ids of the latest release of each of its incident products} (linkage.frame's choice)."""
     by_source: dict[str, list[int]] = defaultdict(list)
-    for slug, pk in latest.values():
-        by_source[slug].append(pk)
+    for release in frame.current_releases():
+        by_source[release.product.source.slug].append(release.pk)
     return dict(by_source)
+
+
+def _incident_filter(year: int | None, countries: Iterable[str] | None, families: Iterable[str] | None) -> Q:
+    return _filter_q(
+        date="event_date",
+        country="country_iso3",
+        families_field="attack_families",
+        year=year,
+        countries=list(countries or ()),
+        families=list(families or ()),
+    )
 
 
 def matching_incidents(
     year: int | None = None, countries: Iterable[str] | None = None, families: Iterable[str] | None = None
 ) -> QuerySet[Incident]:
-    return Incident.objects.filter(
-        _filter_q(
-            date="event_date",
-            country="country_iso3",
-            families_field="attack_families",
-            year=year,
-            countries=list(countries or ()),
-            families=list(families or ()),
-        ),
-        status=Incident.Status.ACTIVE,
-    )
+    return Incident.objects.filter(_incident_filter(year, countries, families), status=Incident.Status.ACTIVE)
 
 
 def source_counts(
@@ -94,14 +87,7 @@ def source_counts(
     """{"by_source": {slug: current records}, "sum": their sum, "union": matching active incidents}."""
     from sources.models import Record
 
-    wanted = _filter_q(
-        date="event_date",
-        country="country_iso3",
-        families_field="attack_families",
-        year=year,
-        countries=list(countries or ()),
-        families=list(families or ()),
-    )
+    wanted = _incident_filter(year, countries, families)
     by_source: dict[str, int] = {}
     releases = current_releases()
     for slug in ordered_sources(releases):

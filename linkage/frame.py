@@ -261,14 +261,10 @@ def frame_from_rows(rows: Iterable[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist([frame_row(row) for row in rows], schema=SCHEMA)
 
 
-def current_record_rows(*, sources: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
-    """The health-related records of the latest vintage of every incident product, one dict per record.
-
-    A source that publishes one record in several products (Insecurity Insight's global file and a country
-    file) gives it once: from the product whose latest vintage is newest. Records without a country or date
-    cannot be compared and are left out (docs/linkage.md says so).
-    """
-    from sources.models import Product, Record, Release
+def current_releases() -> list[Any]:
+    """The latest vintage (sources.Release, with its product and source) of every incident product, newest
+    vintage first: the releases whose records are linked and counted."""
+    from sources.models import Product, Release
 
     latest: dict[int, Release] = {}
     for release in (
@@ -277,7 +273,19 @@ def current_record_rows(*, sources: Iterable[str] | None = None) -> Iterator[dic
         .order_by("product_id", "-vintage_date", "-pk")
     ):
         latest.setdefault(release.product_id, release)
-    chosen = sorted(latest.values(), key=lambda release: (release.vintage_date, release.pk), reverse=True)
+    return sorted(latest.values(), key=lambda release: (release.vintage_date, release.pk), reverse=True)
+
+
+def current_record_rows(*, sources: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The health-related records of the latest vintage of every incident product, one dict per record.
+
+    A source that publishes one record in several products (Insecurity Insight's global file and a country
+    file) gives it once: from the product whose latest vintage is newest. Records without a country or date
+    cannot be compared and are left out (docs/linkage.md says so).
+    """
+    from sources.models import Record
+
+    chosen = current_releases()
     if sources is not None:
         wanted = set(sources)
         chosen = [release for release in chosen if release.product.source.slug in wanted]
