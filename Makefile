@@ -40,8 +40,24 @@ install: $(STAMP) assets
 $(VENDOR)/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed to install the front-end libraries (apt-get install npm)" >&2; exit 1; }
 	npm ci --ignore-scripts --no-audit --no-fund --silent
-	mkdir -p $(VENDOR)/htmx
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/vega $(VENDOR)/leaflet/images $(VENDOR)/world
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/htmx.min.js
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+		node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
+	# Vega's expression interpreter, so charts run under the strict CSP without eval; it is published as an
+	# ES module only, so esbuild bundles it into one script that defines `vegaInterpreter`.
+	node_modules/.bin/esbuild node_modules/vega-interpreter/build/vega-interpreter.js --bundle --minify \
+		--format=iife --global-name=vegaInterpreter --log-level=warning \
+		--outfile=$(VENDOR)/vega/vega-interpreter.min.js
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
+	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/world/
+	# Country outlines (Natural Earth 1:110m and 1:50m, public domain, via world-atlas): the offline basemap.
+	cp node_modules/world-atlas/countries-110m.json node_modules/world-atlas/countries-50m.json \
+		node_modules/world-atlas/LICENSE $(VENDOR)/world/
 	@touch $@
 
 assets: $(VENDOR)/.installed

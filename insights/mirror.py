@@ -85,6 +85,11 @@ def _schema(model: type[Record] | type[Aggregate]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def record_schema() -> pa.Schema:
+    """The columns of a records file."""
+    return _schema(Record)
+
+
 def _list_columns(model: type[Record] | type[Aggregate]) -> list[str]:
     return [
         name

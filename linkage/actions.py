@@ -23,6 +23,7 @@ from linkage.models import LinkageRun, ReviewPair
 from linkage.options import OptionsError, load_options
 from linkage.pipeline import Outcome, Scored, link
 from registry.rebuild import Member, rebuild
+from registry.signals import announce_incidents_changed
 
 Progress = Callable[[str], None]
 
@@ -127,6 +128,7 @@ def run(run_id: int, progress: Progress | None = None) -> LinkageRun:
                     "incidents_retired": rebuilt.retired,
                 },
             )
+            announce_incidents_changed("linkage run")
     except Exception as error:
         LinkageRun.objects.filter(pk=job.pk).update(
             status=LinkageRun.Status.FAILED,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from audit.chain import record
 from registry.incidents import refresh
 from registry.models import Incident, IncidentLink
+from registry.signals import announce_incidents_changed
 
 
 class IncidentChangeRefused(Exception):
@@ -77,6 +78,7 @@ def merge_incidents(actor: Any, keep: Incident, other: Incident) -> Incident:
             target=keep,
             details={"kept": keep.pk, "retired": other.pk, "records_moved": moved},
         )
+        announce_incidents_changed("merge")
     return keep
 
 
@@ -112,4 +114,5 @@ def split_incident(actor: Any, incident: Incident, record_keys: Iterable[str]) -
             target=incident,
             details={"from": incident.pk, "new": created.pk, "records_moved": len(keys)},
         )
+        announce_incidents_changed("split")
     return created

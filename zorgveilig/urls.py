@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path(_("about/"), views.about, name="about"),
     path(_("privacy/"), views.privacy, name="privacy"),
     path(_("figures/"), views.figures, name="figures"),
+    path(_("figures/"), include("insights.urls")),
     path(_("action-framework/questions/"), include("guidance.wizard_urls")),
     path(_("action-framework/"), include("guidance.urls")),
     path(_("report/"), include("meldpunt.urls")),
@@ -34,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = i18n_patterns(
     path(_("staff/"), include("accounts.urls")),
     path(_("staff/audit/"), include("audit.urls")),
     path(_("staff/tasks/"), include("jobs.urls")),
+    path(_("staff/insights/"), include("insights.staff_urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
