@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Swagger
 
-from api import cases, errors, reports
+from api import cases, errors, insights, reports
 
 
 class ZorgVeiligApi(NinjaAPI):
@@ -48,7 +48,8 @@ api = ZorgVeiligApi(
     title="ZorgVeilig API",
     version="1",
     description=(
-        "Reports to the meldpunt (public) and case handling with a case handler's API token. "
+        "Reports to the meldpunt (public), case handling with a case handler's API token, and the "
+        "figures on attacks on health care (public aggregates). "
         "See docs/api.md in the source for examples."
     ),
     urls_namespace="api-v1",
@@ -59,3 +60,4 @@ errors.install(api)
 api.add_decorator(in_request_language, mode="view")
 api.add_router("/reports", reports.router)
 api.add_router("/cases", cases.router)
+api.add_router("/insights", insights.router)

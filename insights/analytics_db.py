@@ -27,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -396,6 +397,24 @@ def _build_nl_reports(db: duckdb.DuckDBPyConnection) -> None:
 
 def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
     counts = ", ".join(COUNTS)
+    # One bit per source, so "which sources share an incident" is a GROUP BY on an integer (queries.overlap).
+    db.execute(
+        """
+        CREATE TABLE source_bits AS
+        SELECT source, (2 ** (row_number() OVER (ORDER BY source) - 1))::BIGINT AS bit
+        FROM (SELECT DISTINCT source FROM facts_records UNION SELECT DISTINCT unnest(sources) FROM facts_incidents)
+        WHERE source IS NOT NULL
+        """
+    )
+    db.execute(
+        """
+        CREATE TEMP TABLE incident_masks AS
+        SELECT i.incident_id, sum(b.bit)::BIGINT AS source_mask
+        FROM (SELECT incident_id, unnest(sources) AS source FROM facts_incidents) i
+        JOIN source_bits b ON b.source = i.source
+        GROUP BY i.incident_id
+        """
+    )
     db.execute(
         f"""
         CREATE TABLE facts AS
@@ -403,15 +422,18 @@ def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
             SELECT r.unit, r.fact_id, r.source, r.sources, r.release_id, r.row_number, r.source_id,
                    l.incident_id, r.event_date, r.date_precision, r.country_iso3, r.admin1, r.latitude,
                    r.longitude, r.geo_precision, r.certainty, r.perpetrator_category, r.attack_families,
-                   r.resources, {", ".join("r." + name for name in COUNTS)}
+                   r.resources, {", ".join("r." + name for name in COUNTS)}, b.bit AS source_mask
             FROM facts_records r
             LEFT JOIN record_incidents l ON l.release_id = r.release_id AND l.row_number = r.row_number
+            LEFT JOIN source_bits b ON b.source = r.source
             UNION ALL BY NAME
             SELECT 'incident' AS unit, incident_id AS fact_id, NULL AS source, sources, NULL AS release_id,
                    NULL AS row_number, NULL AS source_id, incident_id, event_date, date_precision,
                    country_iso3, admin1, latitude, longitude, geo_precision, certainty,
-                   perpetrator_category, attack_families, resources, {counts}
+                   perpetrator_category, attack_families, resources, {counts},
+                   coalesce(m.source_mask, 0) AS source_mask
             FROM facts_incidents
+            LEFT JOIN incident_masks m USING (incident_id)
         )
         SELECT *,
                year(event_date)::INTEGER AS year,
@@ -422,6 +444,7 @@ def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
         ORDER BY unit, event_date
         """  # noqa: S608 (column names are this module's constants)
     )
+    db.execute("DROP TABLE incident_masks")
 
 
 # -- Reading --------------------------------------------------------------------------------------------------
@@ -453,19 +476,21 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def generation() -> str:
     """Changes whenever a new analytics file is put in place: part of every cache key of a figure."""
+    path = database_path()
     try:
-        stat = database_path().stat()
+        stat = path.stat()
     except FileNotFoundError:
         return "none"
-    return f"{stat.st_ino}-{stat.st_mtime_ns}"
+    return f"{zlib.crc32(str(path).encode())}-{stat.st_ino}-{stat.st_mtime_ns}"
 
 
 def built_at() -> datetime.datetime | None:
     try:
-        row = connection().execute("SELECT built_at FROM meta").fetchone()
+        # As naive UTC and made aware here: DuckDB would need pytz to hand out aware datetimes.
+        row = connection().execute("SELECT built_at AT TIME ZONE 'UTC' FROM meta").fetchone()
     except (AnalyticsError, duckdb.Error):
         return None
-    return row[0] if row else None
+    return row[0].replace(tzinfo=datetime.UTC) if row and row[0] else None
 
 
 def close() -> None:

@@ -23,6 +23,8 @@ VEGA_LITE_VERSION = "6.4"
 BAR_COLOUR = "#1f5f8b"
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#7f7f7f"]
 WORLD_FILE = "world/countries-110m.json"
+# Axes of counts: whole numbers only (no "0.5 attacks" when the figures are small).
+COUNT_AXIS = {"tickMinStep": 1, "format": ",d"}
 
 
 def _base(
@@ -44,6 +46,22 @@ def _base(
     }
 
 
+def _lines(spec: dict[str, Any], **line: Any) -> dict[str, Any]:
+    """Lines with a point per value, the tooltip on the points. A tooltip on the line itself would make
+    Vega-Lite draw one path per tooltip field value (it groups a line by every field it shows), so that
+    only points are left. The shared encoding stays at the top, where callers may adjust it."""
+    tooltip = spec["encoding"].pop("tooltip")
+    spec.pop("mark", None)
+    spec["layer"] = [
+        {"mark": {"type": "line", **line}},
+        {
+            "mark": {"type": "point", "filled": True, "size": 40, "tooltip": True, **line},
+            "encoding": {"tooltip": tooltip},
+        },
+    ]
+    return spec
+
+
 def events_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     spec = _base(
         _("Attacks per year"),
@@ -53,7 +71,7 @@ def events_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     spec["mark"] = {"type": "bar", "color": BAR_COLOUR, "tooltip": True}
     spec["encoding"] = {
         "x": {"field": "year", "type": "ordinal", "title": _("Year")},
-        "y": {"field": "events", "type": "quantitative", "title": _("Attacks")},
+        "y": {"field": "events", "type": "quantitative", "title": _("Attacks"), "axis": dict(COUNT_AXIS)},
         "tooltip": [
             {"field": "year", "title": _("Year")},
             {"field": "events", "title": _("Attacks"), "format": ","},
@@ -69,21 +87,27 @@ def events_per_month(rows: list[dict[str, Any]]) -> dict[str, Any]:
         _("Line chart: the number of attacks on health care per month."),
         rows,
     )
-    spec["mark"] = {"type": "line", "point": True, "color": BAR_COLOUR, "tooltip": True}
     spec["encoding"] = {
-        "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": _("Month")},
-        "y": {"field": "events", "type": "quantitative", "title": _("Attacks")},
+        # UTC: "2023-05-01" is midnight UTC, which in a browser west of Greenwich is still April.
+        "x": {"field": "month", "type": "temporal", "timeUnit": "utcyearmonth", "title": _("Month")},
+        "y": {"field": "events", "type": "quantitative", "title": _("Attacks"), "axis": dict(COUNT_AXIS)},
         "tooltip": [
-            {"field": "month", "type": "temporal", "timeUnit": "yearmonth", "title": _("Month")},
+            {"field": "month", "type": "temporal", "timeUnit": "utcyearmonth", "title": _("Month")},
             {"field": "events", "title": _("Attacks"), "format": ","},
             {"field": "change_percent", "title": _("Change on the month before (%)")},
         ],
     }
-    return spec
+    return _lines(spec, color=BAR_COLOUR)
 
 
 def ranked_bars(
-    rows: list[dict[str, Any]], *, title: str, description: str, label_title: str, label_field: str = "label"
+    rows: list[dict[str, Any]],
+    *,
+    title: str,
+    description: str,
+    label_title: str,
+    label_field: str = "label",
+    value_title: str | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, largest first: countries, attack-type families, resources, perpetrators."""
     spec = _base(title, description, rows)
@@ -91,10 +115,142 @@ def ranked_bars(
     spec["mark"] = {"type": "bar", "color": BAR_COLOUR, "tooltip": True}
     spec["encoding"] = {
         "y": {"field": label_field, "type": "nominal", "sort": "-x", "title": label_title},
-        "x": {"field": "events", "type": "quantitative", "title": _("Attacks")},
+        "x": {
+            "field": "events",
+            "type": "quantitative",
+            "title": value_title or _("Attacks"),
+            "axis": dict(COUNT_AXIS),
+        },
         "tooltip": [
             {"field": label_field, "title": label_title},
-            {"field": "events", "title": _("Attacks"), "format": ","},
+            {"field": "events", "title": value_title or _("Attacks"), "format": ","},
+        ],
+    }
+    return spec
+
+
+def events_per_year_by_source(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stacked bars: each source's records per year. Rows carry `year`, `label` (the source's name),
+    `order` (its place in the stack) and `events`."""
+    spec = _base(
+        _("Records per year, by source"),
+        _("Stacked bar chart: per year, the number of records of each source."),
+        rows,
+    )
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "x": {"field": "year", "type": "ordinal", "title": _("Year")},
+        "y": {
+            "field": "events",
+            "type": "quantitative",
+            "title": _("Records"),
+            "stack": "zero",
+            "axis": dict(COUNT_AXIS),
+        },
+        "color": {"field": "label", "type": "nominal", "title": _("Source"), "sort": {"field": "order"}},
+        "order": {"field": "order", "type": "quantitative"},
+        "tooltip": [
+            {"field": "label", "title": _("Source")},
+            {"field": "year", "title": _("Year")},
+            {"field": "events", "title": _("Records"), "format": ","},
+        ],
+    }
+    return spec
+
+
+def overlap_matrix(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A heat map of the incidents two sources share. Rows carry `row` and `column` (source names), `order_row`,
+    `order_column`, `incidents` and `share` (% of the row source's incidents also in the column source; the
+    diagonal is 100)."""
+    spec = _base(
+        _("Incidents two sources share"),
+        _(
+            "Heat map: for each source (rows), how many of its incidents another source (columns) also "
+            "reports; the colour is the share of the row source's incidents."
+        ),
+        rows,
+        width={"step": 72},
+    )
+    spec["height"] = {"step": 36}
+    cell = {
+        "x": {
+            "field": "column",
+            "type": "nominal",
+            "title": _("Also reported by"),
+            "sort": {"field": "order_column"},
+            "axis": {"orient": "top", "labelAngle": -30},
+        },
+        "y": {
+            "field": "row",
+            "type": "nominal",
+            "title": _("Incidents of"),
+            "sort": {"field": "order_row"},
+        },
+    }
+    tooltip = [
+        {"field": "row", "title": _("Incidents of")},
+        {"field": "column", "title": _("Also reported by")},
+        {"field": "incidents", "title": _("Incidents"), "format": ","},
+        {"field": "share", "title": _("Share of the row source's incidents (%)")},
+    ]
+    spec["layer"] = [
+        {
+            "mark": {"type": "rect", "tooltip": True},
+            "encoding": {
+                **cell,
+                "color": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": _("Share (%)"),
+                    "scale": {"scheme": "blues", "domain": [0, 100]},
+                },
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "mark": {"type": "text", "fontSize": 12},
+            "encoding": {
+                **cell,
+                "text": {"field": "incidents", "type": "quantitative", "format": ","},
+                # Dark text on light cells, white on dark ones: readable on every shade of the scale.
+                "color": {"condition": {"test": "datum.share > 72", "value": "#ffffff"}, "value": "#111111"},
+            },
+        },
+    ]
+    return spec
+
+
+def overlap_shares(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stacked horizontal bars: per source, its incidents no other source has and those it shares. Rows
+    carry `label` (the source), `order`, `part` (a label), `part_order` and `incidents`."""
+    spec = _base(
+        _("Incidents only one source has, and those it shares"),
+        _("Stacked bar chart: per source, the incidents no other source reports and those another does."),
+        rows,
+    )
+    spec["height"] = {"step": 26}
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "y": {"field": "label", "type": "nominal", "title": _("Source"), "sort": {"field": "order"}},
+        "x": {
+            "field": "incidents",
+            "type": "quantitative",
+            "title": _("Incidents"),
+            "stack": "zero",
+            "axis": dict(COUNT_AXIS),
+        },
+        "color": {
+            "field": "part",
+            "type": "nominal",
+            "title": _("Reported by"),
+            "sort": {"field": "part_order"},
+            "scale": {"range": [PALETTE[0], PALETTE[4]]},
+        },
+        "order": {"field": "part_order", "type": "quantitative"},
+        "tooltip": [
+            {"field": "label", "title": _("Source")},
+            {"field": "part", "title": _("Reported by")},
+            {"field": "incidents", "title": _("Incidents"), "format": ","},
         ],
     }
     return spec
@@ -103,8 +259,9 @@ def ranked_bars(
 def counts_per_year(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
     """Health workers killed, injured, kidnapped and arrested, facilities destroyed and damaged, per year:
     one line per count. `labels` names each count in the page's language."""
+    # The field is not called "count": Vega-Lite then draws the lines of all but one series as points.
     long = [
-        {"year": row["year"], "count": labels[name], "value": int(row[name] or 0)}
+        {"year": row["year"], "measure": labels[name], "value": int(row[name] or 0)}
         for row in rows
         for name in labels
     ]
@@ -116,18 +273,22 @@ def counts_per_year(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[
         ),
         long,
     )
-    spec["mark"] = {"type": "line", "point": True, "tooltip": True}
     spec["encoding"] = {
         "x": {"field": "year", "type": "ordinal", "title": _("Year")},
-        "y": {"field": "value", "type": "quantitative", "title": _("Number")},
-        "color": {"field": "count", "type": "nominal", "title": _("Count")},
+        "y": {
+            "field": "value",
+            "type": "quantitative",
+            "title": _("People or facilities"),
+            "axis": dict(COUNT_AXIS),
+        },
+        "color": {"field": "measure", "type": "nominal", "title": _("Count")},
         "tooltip": [
             {"field": "year", "title": _("Year")},
-            {"field": "count", "title": _("Count")},
-            {"field": "value", "title": _("Number"), "format": ","},
+            {"field": "measure", "title": _("Count")},
+            {"field": "value", "title": _("People or facilities"), "format": ","},
         ],
     }
-    return spec
+    return _lines(spec)
 
 
 def sources_per_year(rows: list[dict[str, Any]], *, indexed: bool, base_year: int | None) -> dict[str, Any]:
@@ -144,13 +305,13 @@ def sources_per_year(rows: list[dict[str, Any]], *, indexed: bool, base_year: in
         _("Line chart: one line per source and one for the de-duplicated incidents."),
         [row for row in rows if row.get(field) is not None],
     )
-    spec["mark"] = {"type": "line", "point": True, "tooltip": True}
     spec["encoding"] = {
         "x": {"field": "year", "type": "ordinal", "title": _("Year")},
         "y": {
             "field": field,
             "type": "quantitative",
             "title": _("Index") if indexed else _("Attacks"),
+            "axis": {} if indexed else dict(COUNT_AXIS),
         },
         "color": {"field": "label", "type": "nominal", "title": _("Source")},
         "strokeDash": {"field": "deduplicated", "type": "nominal", "legend": None},
@@ -161,7 +322,7 @@ def sources_per_year(rows: list[dict[str, Any]], *, indexed: bool, base_year: in
             {"field": "index", "title": _("Index")},
         ],
     }
-    return spec
+    return _lines(spec)
 
 
 def vintages_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -176,7 +337,7 @@ def vintages_per_year(rows: list[dict[str, Any]]) -> dict[str, Any]:
     spec["encoding"] = {
         "x": {"field": "year", "type": "ordinal", "title": _("Year")},
         "xOffset": {"field": "vintage", "type": "nominal"},
-        "y": {"field": "events", "type": "quantitative", "title": _("Attacks")},
+        "y": {"field": "events", "type": "quantitative", "title": _("Attacks"), "axis": dict(COUNT_AXIS)},
         "color": {"field": "vintage", "type": "nominal", "title": _("Vintage")},
         "tooltip": [
             {"field": "vintage", "title": _("Vintage")},

@@ -1,5 +1,12 @@
-"""URL patterns (filled in by the part that owns this module)."""
+"""The public conflict dashboard and its comparisons, under figures/conflicts/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy as _
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from insights import dashboard_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path(_("sources/"), dashboard_views.sources, name="sources"),
+    path(_("vintages/"), dashboard_views.vintages, name="vintages"),
+]

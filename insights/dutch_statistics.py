@@ -1,12 +1,42 @@
-"""Statistics of the Dutch report point (meldpunt) from the analytics database.
+"""Statistics of the Dutch report point (meldpunt) from the analytics database, with small cells hidden.
 
 Only the structured answers a reporter chose from lists are used: never what they wrote, never who they are
-or how they reached us. `report_table()` is what the analytics database copies (insights.analytics_db).
+or how they reached us. `report_table()` is what the analytics database copies (insights.analytics_db) into
+table `nl_reports`; the functions below count that table through `insights.analytics_db.connection()`.
+
+What the public page shows, and how the tables are kept from giving a small count away
+(insights.suppression hides the cells):
+
+* reports per year (the year the incident happened), with the total of all reports;
+* for one chosen year, kind of incident x channel: a report can name several kinds and counts once for each
+  of them, so the counts and the channel totals are *mentions*; the per-kind totals are reports. Years are
+  chosen one at a time and never added up, because a table over all years next to the tables of single
+  years would let a reader subtract a hidden count. When the per-year table hides a year's number of
+  reports, that year's grand total of mentions is hidden too (with one kind per report they are equal);
+* over all years: per profession, province, sector and who did it, each with the total of all reports (the
+  same total as the per-year table, hidden in every table alike: only when it is below 5).
+
+A case handler (Permission.HANDLE_CASES) can ask for exact counts of the reports their own organisations
+received (`organisation_ids`), which they can already open one by one; exact counts of other
+organisations' reports are not shown to anyone but a superuser.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import pyarrow as pa
+from django.db.models import TextChoices
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from insights import analytics_db
+from insights.charts import BAR_COLOUR, SCHEMA
+from insights.suppression import Cell, suppress_list, suppress_table
+from meldpunt.vocabulary import Channel, Kind, Perpetrator, Profession, Province, Sector
 
 NL_REPORT_SCHEMA = pa.schema(
     [
@@ -58,3 +88,492 @@ def report_table() -> pa.Table:
             }
         )
     return pa.Table.from_pylist(rows, schema=NL_REPORT_SCHEMA)
+
+
+# -- What the page shows --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    """A figure as a page shows it: `value` is None when the count is hidden. A hidden count's true value is
+    never put into a Count, so no template or chart can show it by mistake."""
+
+    value: int | None
+
+    @property
+    def hidden(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    label: str
+    count: Count
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A table of one dimension with its total, and the chart of it."""
+
+    name: str
+    title: str
+    label_title: str
+    rows: tuple[Row, ...]
+    total: Count
+    spec: dict[str, Any]
+
+    @property
+    def hidden_labels(self) -> list[str]:
+        return [row.label for row in self.rows if row.count.hidden]
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.name}"
+
+    @property
+    def chart_file(self) -> str:
+        return f"zorgveilig-reports-{self.name}"
+
+
+@dataclass(frozen=True)
+class CrossRow:
+    label: str
+    cells: tuple[Count, ...]
+    total: Count
+
+
+@dataclass(frozen=True)
+class CrossTable:
+    """Kind of incident x channel for one year: counts of reports, with a total per kind (reports) and per
+    channel (mentions: a report counts once for each kind it names)."""
+
+    year: int
+    column_labels: tuple[str, ...]
+    rows: tuple[CrossRow, ...]
+    column_totals: tuple[Count, ...]
+    total: Count
+    spec: dict[str, Any]
+
+    chart_id = "chart-kind-channel"
+
+    @property
+    def chart_file(self) -> str:
+        return f"zorgveilig-reports-kind-channel-{self.year}"
+
+    @property
+    def hidden_count(self) -> int:
+        every = [*self.column_totals, self.total]
+        every += [count for row in self.rows for count in (*row.cells, row.total)]
+        return sum(count.hidden for count in every)
+
+
+@dataclass(frozen=True)
+class DutchStatistics:
+    exact: bool
+    years: tuple[int, ...]
+    year: int | None
+    per_year: Breakdown
+    kind_channel: CrossTable | None
+    breakdowns: tuple[Breakdown, ...]
+    built_at: datetime.datetime | None = None
+
+    @property
+    def reports(self) -> Count:
+        return self.per_year.total
+
+
+class YearNotCovered(ValueError):
+    """The year asked for is not one the statistics cover."""
+
+    def __init__(self, year: int, years: Sequence[int]) -> None:
+        self.year = year
+        self.years = tuple(years)
+        super().__init__(f"no statistics for {year}")
+
+
+@dataclass(frozen=True)
+class _Dimension:
+    name: str
+    choices: type[TextChoices]
+    title: Any
+    label_title: Any
+
+
+# The one-dimensional tables over all years, in the order of the page.
+DIMENSIONS = (
+    _Dimension("profession", Profession, gettext_lazy("Reports per profession"), gettext_lazy("Profession")),
+    _Dimension("sector", Sector, gettext_lazy("Reports per sector"), gettext_lazy("Sector")),
+    _Dimension("province", Province, gettext_lazy("Reports per province"), gettext_lazy("Province")),
+    _Dimension("perpetrator", Perpetrator, gettext_lazy("Reports by who did it"), gettext_lazy("Who did it")),
+)
+_COLUMNS = {dimension.name for dimension in DIMENSIONS}
+
+
+def statistics(year: int | None = None, *, organisation_ids: Sequence[int] | None = None) -> DutchStatistics:
+    """Everything the page shows, in the active language.
+
+    Without `organisation_ids` the public figures, small counts hidden (insights.suppression). With them,
+    exact counts of only the reports those organisations received (for their case handlers). `year` picks
+    the year of the kind x channel table (the latest year with reports when None); raises YearNotCovered
+    for a year outside the years that have reports, and AnalyticsError when there is no analytics database.
+    """
+    exact = organisation_ids is not None
+    scope = _report_ids(organisation_ids) if organisation_ids is not None else None
+    per_year_counts = reports_per_year(scope)
+    years = tuple(range(min(per_year_counts), max(per_year_counts) + 1)) if per_year_counts else ()
+    if year is None and years:
+        year = years[-1]
+    if year is not None and year not in years:
+        raise YearNotCovered(year, years)
+
+    year_rows = [(str(each), str(each)) for each in years]
+    per_year, year_cells = _breakdown(
+        "year",
+        _("Reports per year"),
+        _("Year"),
+        year_rows,
+        {str(each): count for each, count in per_year_counts.items()},
+        exact=exact,
+    )
+    breakdowns = []
+    for dimension in DIMENSIONS:
+        counts = reports_per(dimension.name, scope)
+        breakdown, _cells = _breakdown(
+            dimension.name,
+            str(dimension.title),
+            str(dimension.label_title),
+            _categories(dimension.choices, counts),
+            counts,
+            exact=exact,
+        )
+        breakdowns.append(breakdown)
+
+    kind_channel = None
+    if year is not None:
+        year_hidden = year_cells[years.index(year)].hidden
+        kind_channel = _kind_channel(year, kinds_by_channel(year, scope), exact=exact, hide_total=year_hidden)
+    return DutchStatistics(
+        exact=exact,
+        years=years,
+        year=year,
+        per_year=per_year,
+        kind_channel=kind_channel,
+        breakdowns=tuple(breakdowns),
+        built_at=built_at(),
+    )
+
+
+def built_at() -> datetime.datetime | None:
+    """When the analytics database was built (insights.analytics_db.built_at, or read here as UTC: DuckDB
+    hands a TIMESTAMPTZ to Python only with pytz installed, which this project does not need otherwise)."""
+    found = analytics_db.built_at()
+    if found is not None:
+        return found
+    rows = _fetch("SELECT built_at AT TIME ZONE 'UTC' FROM meta", [])
+    return rows[0][0].replace(tzinfo=datetime.UTC) if rows and rows[0][0] else None
+
+
+def _report_ids(organisation_ids: Sequence[int]) -> list[int]:
+    from meldpunt.models import Report
+
+    return list(
+        Report.objects.filter(organisation_id__in=list(organisation_ids)).values_list("pk", flat=True)
+    )
+
+
+def _categories(choices: type[TextChoices], counts: dict[str, int]) -> list[tuple[str, str]]:
+    """Every answer of the list, in the form's order, then any code the list no longer has (shown as it
+    is), and 'not given' for reports without an answer."""
+    known = [(str(code), str(label)) for code, label in choices.choices]
+    codes = {code for code, _label in known}
+    extra = sorted(code for code in counts if code not in codes)
+    return known + [(code, code or _("Not given")) for code in extra]
+
+
+def _breakdown(
+    name: str,
+    title: str,
+    label_title: str,
+    categories: Sequence[tuple[str, str]],
+    counts: dict[str, int],
+    *,
+    exact: bool,
+) -> tuple[Breakdown, list[Count]]:
+    values = [counts.get(code, 0) for code, _label in categories]
+    if exact:
+        shown = [Count(value) for value in values]
+        total = Count(sum(values))
+    else:
+        suppressed = suppress_list(values)
+        shown = [_count(cell) for cell in suppressed.cells]
+        total = _count(suppressed.total)
+    rows = tuple(Row(code, label, count) for (code, label), count in zip(categories, shown, strict=True))
+    spec = bar_chart(rows, title=title, label_title=label_title, vertical=name == "year")
+    return Breakdown(name, title, label_title, rows, total, spec), shown
+
+
+def _count(cell: Cell) -> Count:
+    return Count(cell.shown)
+
+
+def _kind_channel(
+    year: int, counts: dict[tuple[str, str], int], *, exact: bool, hide_total: bool
+) -> CrossTable:
+    kinds = _categories(Kind, {kind: 1 for kind, _channel in counts})
+    channels = _categories(Channel, {channel: 1 for _kind, channel in counts})
+    matrix = [[counts.get((kind, channel), 0) for channel, _label in channels] for kind, _label in kinds]
+    if exact:
+        cells = [[Count(value) for value in row] for row in matrix]
+        row_totals = [Count(sum(row)) for row in matrix]
+        column_totals = [Count(sum(column)) for column in zip(*matrix, strict=True)]
+        total = Count(sum(map(sum, matrix)))
+    else:
+        table = suppress_table(matrix, hide_total=hide_total)
+        cells = [[_count(cell) for cell in row] for row in table.cells]
+        row_totals = [_count(cell) for cell in table.row_totals]
+        column_totals = [_count(cell) for cell in table.column_totals]
+        total = _count(table.total)
+    rows = tuple(
+        CrossRow(label, tuple(row), row_total)
+        for (_code, label), row, row_total in zip(kinds, cells, row_totals, strict=True)
+    )
+    column_labels = tuple(label for _code, label in channels)
+    return CrossTable(
+        year=year,
+        column_labels=column_labels,
+        rows=rows,
+        column_totals=tuple(column_totals),
+        total=total,
+        spec=heatmap(year, rows, column_labels),
+    )
+
+
+# -- Queries on the analytics database ------------------------------------------------------------------------
+
+
+def _scoped(scope: list[int] | None) -> tuple[str, list[Any]]:
+    if scope is None:
+        return "TRUE", []
+    return "report_id IN (SELECT unnest(?::BIGINT[]))", [scope]
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    cursor = analytics_db.connection().cursor()
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
+
+
+def reports_per_year(scope: list[int] | None = None) -> dict[int, int]:
+    """Reports per year the incident happened in (of the reports `scope` names, or all)."""
+    where, params = _scoped(scope)
+    rows = _fetch(
+        f"SELECT year, count(*) FROM nl_reports WHERE year IS NOT NULL AND {where} GROUP BY year",  # noqa: S608
+        params,
+    )
+    return {int(year): int(count) for year, count in rows}
+
+
+def reports_per(column: str, scope: list[int] | None = None) -> dict[str, int]:
+    """Reports per answer of one list question, over all years ('' for no answer)."""
+    if column not in _COLUMNS:
+        raise ValueError(f"no statistics per {column!r}")
+    where, params = _scoped(scope)
+    rows = _fetch(
+        f"SELECT coalesce({column}, '') AS code, count(*) FROM nl_reports WHERE {where} GROUP BY 1",  # noqa: S608
+        params,
+    )
+    return {str(code): int(count) for code, count in rows}
+
+
+def kinds_by_channel(year: int, scope: list[int] | None = None) -> dict[tuple[str, str], int]:
+    """For one year: reports per kind of incident and channel (a report counts once for each kind)."""
+    where, params = _scoped(scope)
+    rows = _fetch(
+        f"""
+        SELECT kind, channel, count(*) FROM (
+            SELECT DISTINCT report_id, unnest(kinds) AS kind, coalesce(channel, '') AS channel
+            FROM nl_reports WHERE year = ? AND {where}
+        ) GROUP BY ALL
+        """,  # noqa: S608 (no value is put into the text)
+        [year, *params],
+    )
+    return {(str(kind), str(channel)): int(count) for kind, channel, count in rows}
+
+
+# -- Charts (Vega-Lite) ---------------------------------------------------------------------------------------
+
+HIDDEN_COLOUR = "#d9d9d9"
+
+
+def _base(title: str, description: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "description": description,
+        "width": "container",
+        "data": {"values": values},
+        "config": {
+            "font": "system-ui, sans-serif",
+            "axis": {"labelFontSize": 12, "titleFontSize": 12},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12},
+        },
+    }
+
+
+def _hidden_note(labels: Iterable[str]) -> str:
+    labels = list(labels)
+    if not labels:
+        return ""
+    return " " + _("Hidden counts are left out of the chart and marked x: %(labels)s.") % {
+        "labels": ", ".join(labels)
+    }
+
+
+def bar_chart(rows: Sequence[Row], *, title: str, label_title: str, vertical: bool = False) -> dict[str, Any]:
+    """Bars of the counts shown; a hidden count gets no bar, only an x at zero. Vertical bars in the order
+    of the rows (years), or horizontal bars largest first (then the hidden ones, then zeros)."""
+    if vertical:
+        order = [row.label for row in rows]
+    else:
+        ranked = sorted(rows, key=lambda row: (row.count.hidden, -(row.count.value or 0)))
+        order = [row.label for row in ranked if row.count.value != 0] + [
+            row.label for row in ranked if row.count.value == 0
+        ]
+    hidden_text = _("hidden")
+    values = [
+        {
+            "label": row.label,
+            "reports": row.count.value,
+            "hidden": row.count.hidden,
+            "shown": hidden_text if row.count.hidden else str(row.count.value),
+        }
+        for row in rows
+    ]
+    kind = _("Bar chart") if vertical else _("Horizontal bar chart")
+    description = _("%(kind)s: %(title)s.") % {"kind": kind, "title": title.lower()} + _hidden_note(
+        row.label for row in rows if row.count.hidden
+    )
+    spec = _base(title, description, values)
+    category = {
+        "field": "label",
+        "type": "ordinal" if vertical else "nominal",
+        "title": label_title,
+        "scale": {"domain": order},
+        "sort": order,
+        "axis": {"labelLimit": 260},
+    }
+    quantity = {"field": "reports", "type": "quantitative", "title": _("Reports"), "axis": {"tickMinStep": 1}}
+    tooltip = [{"field": "label", "title": label_title}, {"field": "shown", "title": _("Reports")}]
+    category_channel, quantity_channel = ("x", "y") if vertical else ("y", "x")
+    spec["height"] = 260 if vertical else {"step": 22}
+    spec["layer"] = [
+        {
+            "transform": [{"filter": "!datum.hidden"}],
+            "mark": {"type": "bar", "color": BAR_COLOUR, "tooltip": True},
+            "encoding": {category_channel: category, quantity_channel: quantity, "tooltip": tooltip},
+        },
+        {
+            "transform": [{"filter": "datum.hidden"}],
+            "mark": {
+                "type": "text",
+                "text": "x",
+                "color": "#111111",
+                "fontSize": 13,
+                "fontWeight": "bold",
+                **({"dy": -8} if vertical else {"dx": 8}),
+            },
+            "encoding": {category_channel: category, quantity_channel: {"datum": 0}, "tooltip": tooltip},
+        },
+    ]
+    return spec
+
+
+def heatmap(year: int, rows: Sequence[CrossRow], column_labels: Sequence[str]) -> dict[str, Any]:
+    """Kind x channel as a grid of coloured cells with their count; a hidden count is a grey cell marked x."""
+    shown = [count.value for row in rows for count in row.cells if count.value is not None]
+    darkest = max(shown, default=0)
+    hidden_text = _("hidden")
+    values = [
+        {
+            "kind": row.label,
+            "channel": channel,
+            "reports": count.value,
+            "hidden": count.hidden,
+            "text": "x" if count.hidden else str(count.value),
+            "shown": hidden_text if count.hidden else str(count.value),
+            # White figures on the darker half of the colour scale, for contrast.
+            "dark": bool(count.value and darkest and count.value > darkest * 0.55),
+        }
+        for row in rows
+        for channel, count in zip(column_labels, row.cells, strict=True)
+    ]
+    title = _("Kinds of incident by channel, %(year)s") % {"year": year}
+    description = _(
+        "Grid: one row per kind of incident, one column per channel, each cell coloured by its number of "
+        "reports (white: none). Grey cells marked x are hidden counts."
+    )
+    spec = _base(title, description, values)
+    spec["height"] = {"step": 26}
+    tooltip = [
+        {"field": "kind", "title": _("Kind of incident")},
+        {"field": "channel", "title": _("Channel")},
+        {"field": "shown", "title": _("Reports")},
+    ]
+    spec["encoding"] = {
+        "x": {
+            "field": "channel",
+            "type": "nominal",
+            "sort": list(column_labels),
+            "title": _("Channel"),
+            "axis": {"labelAngle": -30, "orient": "top"},
+        },
+        "y": {
+            "field": "kind",
+            "type": "nominal",
+            "sort": [row.label for row in rows],
+            "title": None,
+            "axis": {"labelLimit": 260},
+        },
+        "tooltip": tooltip,
+    }
+    spec["layer"] = [
+        {
+            "transform": [{"filter": "!datum.hidden && datum.reports > 0"}],
+            "mark": {"type": "rect", "stroke": "#ffffff", "tooltip": True},
+            "encoding": {
+                "color": {
+                    "field": "reports",
+                    "type": "quantitative",
+                    "scale": {"scheme": "blues"},
+                    "title": _("Reports"),
+                }
+            },
+        },
+        {
+            "transform": [{"filter": "datum.reports === 0"}],
+            "mark": {"type": "rect", "color": "#ffffff", "stroke": "#e3e6ea", "tooltip": True},
+        },
+        {
+            "transform": [{"filter": "datum.hidden"}],
+            "mark": {"type": "rect", "color": HIDDEN_COLOUR, "stroke": "#ffffff", "tooltip": True},
+        },
+        {
+            "mark": {"type": "text", "fontSize": 12},
+            "encoding": {
+                "text": {"field": "text"},
+                "color": {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#111111"},
+            },
+        },
+    ]
+    return spec
+
+
+def public_statistics(year: int | None = None) -> DutchStatistics:
+    """The public figures (`statistics` without exact counts), kept in the cache until a new analytics file
+    is in place, per year asked and language."""
+    from insights.queries import cached
+
+    return cached("dutch", None, lambda: statistics(year), "latest" if year is None else year, get_language())

@@ -1,5 +1,9 @@
-"""URL patterns (filled in by the part that owns this module)."""
+"""The public statistics of the Dutch report point, under figures/netherlands/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from insights import dutch_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", dutch_views.dutch, name="dutch"),
+]

@@ -45,16 +45,25 @@ class Selection:
         return self.view == DEDUPLICATED
 
     def where(self, *, view: str | None = None) -> tuple[str, list[Any]]:
-        """A SQL condition on the `facts` table and its parameters."""
+        """A SQL condition on the `facts` table and its parameters. Lists become `IN (?, ?)` and the
+        de-duplicated view's sources a bit mask (`source_mask`): both far faster on millions of rows than
+        list functions."""
         deduplicated = (view or self.view) == DEDUPLICATED
         conditions = ["unit = ?"]
         params: list[Any] = ["incident" if deduplicated else "record"]
+
+        def among(column: str, values: tuple[str, ...]) -> None:
+            conditions.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+
         if self.sources:
             if deduplicated:
-                conditions.append("list_has_any(sources, ?::VARCHAR[])")
+                marks = ", ".join("?" for _ in self.sources)
+                bits = f"SELECT coalesce(sum(bit), 0) FROM source_bits WHERE source IN ({marks})"  # noqa: S608
+                conditions.append(f"(source_mask & ({bits})) <> 0")
+                params.extend(self.sources)
             else:
-                conditions.append("list_contains(?::VARCHAR[], source)")
-            params.append(list(self.sources))
+                among("source", self.sources)
         if self.date_from is not None:
             conditions.append("event_date >= ?")
             params.append(self.date_from)
@@ -62,11 +71,9 @@ class Selection:
             conditions.append("event_date <= ?")
             params.append(self.date_to)
         if self.countries:
-            conditions.append("list_contains(?::VARCHAR[], country_iso3)")
-            params.append(list(self.countries))
+            among("country_iso3", self.countries)
         if self.certainty:
-            conditions.append("list_contains(?::VARCHAR[], certainty)")
-            params.append(list(self.certainty))
+            among("certainty", self.certainty)
         return " AND ".join(conditions), params
 
     def key(self) -> str:

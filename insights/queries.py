@@ -92,17 +92,18 @@ def per_month(selection: Selection) -> list[dict[str, Any]]:
     where, params = selection.where()
     rows = _rows(
         f"SELECT month, count(*) AS events FROM facts WHERE {where} AND month IS NOT NULL "  # noqa: S608
-        "AND date_precision <> 'year' GROUP BY month ORDER BY month",
+        "AND coalesce(date_precision, '') <> 'year' GROUP BY month ORDER BY month",
         params,
     )
-    previous = None
+    previous: tuple[datetime.date, int] | None = None
     for row in rows:
         month: datetime.date = row["month"]
         before = (month - datetime.timedelta(days=1)).replace(day=1)
+        # Only the month right before counts: after a month without events there is nothing to compare with.
         row["change_percent"] = _change(
-            row["events"], previous["events"] if previous and previous["month"] == before else None
+            row["events"], previous[1] if previous and previous[0] == before else None
         )
-        previous = row
+        previous = (month, row["events"])
         row["month"] = month.isoformat()
     return rows
 
@@ -121,7 +122,8 @@ def per_country(selection: Selection, limit: int | None = None) -> list[dict[str
 
 def _flag_counts(selection: Selection, prefix: str, codes: list[str]) -> list[dict[str, Any]]:
     where, params = selection.where()
-    columns = ", ".join(f"count(*) FILTER ({prefix}_{code}) AS {prefix}_{code}" for code in codes)
+    # count_if on the boolean columns: several times faster on millions of rows than count(*) FILTER.
+    columns = ", ".join(f"count_if({prefix}_{code}) AS {prefix}_{code}" for code in codes)
     found = _rows(f"SELECT {columns} FROM facts WHERE {where}", params)[0]  # noqa: S608
     rows = [{"code": code, "events": int(found[f"{prefix}_{code}"] or 0)} for code in codes]
     return sorted(rows, key=lambda row: -row["events"])
@@ -232,25 +234,46 @@ def per_source_year(selection: Selection, base_year: int | None = None) -> dict[
 
 def overlap(selection: Selection) -> dict[str, Any]:
     """How many de-duplicated incidents each pair of sources shares, and how many each source alone has,
-    for the incidents of the selection."""
+    for the incidents of the selection. Counted per combination of sources (one bit each), then added up."""
     where, params = selection.where(view=DEDUPLICATED)
-    pairs = _rows(
-        "SELECT a.source AS source_a, b.source AS source_b, count(*) AS incidents "  # noqa: S608
-        f"FROM (SELECT fact_id, sources FROM facts WHERE {where}) f, "
-        "unnest(f.sources) AS a(source), unnest(f.sources) AS b(source) "
-        "GROUP BY ALL ORDER BY source_a, source_b",
+    combinations = _rows(
+        f"SELECT source_mask, count(*) AS incidents FROM facts WHERE {where} GROUP BY source_mask",  # noqa: S608
         params,
     )
-    alone = _rows(
-        f"SELECT sources[1] AS source, count(*) AS incidents FROM facts WHERE {where} "  # noqa: S608
-        "AND len(sources) = 1 GROUP BY ALL ORDER BY source",
-        params,
+    bits = _rows("SELECT source, bit FROM source_bits ORDER BY source", [])
+    shared: dict[tuple[str, str], int] = {}
+    alone: dict[str, int] = {}
+    several = 0
+    for combination in combinations:
+        members = [bit["source"] for bit in bits if combination["source_mask"] & bit["bit"]]
+        count = int(combination["incidents"])
+        if len(members) == 1:
+            alone[members[0]] = alone.get(members[0], 0) + count
+        elif len(members) > 1:
+            several += count
+        for source_a in members:
+            for source_b in members:
+                shared[(source_a, source_b)] = shared.get((source_a, source_b), 0) + count
+    return {
+        "pairs": [
+            {"source_a": a, "source_b": b, "incidents": count} for (a, b), count in sorted(shared.items())
+        ],
+        "alone": [{"source": source, "incidents": count} for source, count in sorted(alone.items())],
+        "in_several_sources": several,
+    }
+
+
+def vintage_series() -> list[dict[str, Any]]:
+    """The products whose vintages can be compared: per source and product, how many vintages there are
+    and the newest vintage's date."""
+    rows = _rows(
+        "SELECT source, product, count(*) AS vintages, max(vintage_date) AS newest FROM releases "
+        "WHERE kind = 'incidents' GROUP BY ALL ORDER BY source, product",
+        [],
     )
-    linked = _value(
-        f"SELECT count(*) FROM facts WHERE {where} AND len(sources) > 1",  # noqa: S608
-        params,
-    )
-    return {"pairs": pairs, "alone": alone, "in_several_sources": int(linked or 0)}
+    for row in rows:
+        row["newest"] = row["newest"].isoformat() if row["newest"] else None
+    return rows
 
 
 def vintages(source: str | None = None, product: str | None = None) -> list[dict[str, Any]]:
@@ -275,6 +298,57 @@ def vintages(source: str | None = None, product: str | None = None) -> list[dict
     for row in rows:
         row["vintage_date"] = row["vintage_date"].isoformat() if row["vintage_date"] else None
     return rows
+
+
+# -- Completeness and the file itself ------------------------------------------------------------------------
+
+
+def completeness(selection: Selection) -> list[dict[str, Any]]:
+    """Per source, how many of the selection's records carry a date, coordinates, a perpetrator category
+    and a certainty level (the shares in %), for staff judging what a figure rests on. Records without a
+    date are counted although the period of the selection would leave them out: they are what is missing."""
+    undated = Selection(
+        countries=selection.countries,
+        sources=selection.sources,
+        view=PER_SOURCE,
+        certainty=selection.certainty,
+    )
+    where, params = undated.where()
+    dated = "event_date IS NOT NULL"
+    if selection.date_from is not None:
+        dated += " AND event_date >= ?"
+    if selection.date_to is not None:
+        dated += " AND event_date <= ?"
+    period = [day for day in (selection.date_from, selection.date_to) if day is not None]
+    rows = _rows(
+        "SELECT source, count(*) FILTER (event_date IS NULL) AS without_date, "  # noqa: S608
+        f"count(*) FILTER ({dated}) AS records, "
+        f"count(*) FILTER ({dated} AND latitude IS NOT NULL AND longitude IS NOT NULL) AS with_coordinates, "
+        f"count(*) FILTER ({dated} AND coalesce(perpetrator_category, '') NOT IN ('', 'unknown')) "
+        "AS with_perpetrator, "
+        f"count(*) FILTER ({dated} AND coalesce(certainty, '') NOT IN ('', 'unknown')) AS with_certainty, "
+        f"count(*) FILTER ({dated} AND coalesce(country_iso3, '') <> '') AS with_country "
+        f"FROM facts WHERE {where} GROUP BY source ORDER BY source",
+        period * 5 + params,
+    )
+    for row in rows:
+        for name in ("with_coordinates", "with_perpetrator", "with_certainty", "with_country"):
+            row[name.replace("with_", "share_")] = (
+                round(row[name] * 100 / row["records"], 1) if row["records"] else None
+            )
+    return rows
+
+
+def build_info() -> dict[str, Any]:
+    """When the analytics file was built and which parts were made anew (the rest copied)."""
+    row = _rows("SELECT built_at AT TIME ZONE 'UTC' AS built_at, parts FROM meta", [])
+    if not row:
+        return {"built_at": None, "parts": []}
+    built = row[0]["built_at"]
+    return {
+        "built_at": built.replace(tzinfo=datetime.UTC) if built else None,
+        "parts": [part for part in (row[0]["parts"] or "").split(",") if part],
+    }
 
 
 # -- Places ---------------------------------------------------------------------------------------------------

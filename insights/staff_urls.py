@@ -7,4 +7,5 @@ app_name = "insights_staff"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(_("reports/"), include("insights.report_staff_urls")),
+    path(_("analytics/"), include("insights.dashboard_staff_urls")),
 ]

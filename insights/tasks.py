@@ -77,3 +77,6 @@ def describe_refresh(value: Any) -> str:
 
 
 registry.register(refresh_analytics, gettext_lazy("Refresh the analytics database"), describe_refresh)
+
+# The report builder's task lives with the reports; importing it here registers it at start-up.
+from insights import report_tasks  # noqa: E402, F401

@@ -32,6 +32,10 @@ Progress = Callable[[str], None]
 logging.getLogger("splink").setLevel(logging.ERROR)
 
 
+# The prior before training, and where training cannot estimate it (docs/linkage.md, "Training").
+STARTING_PRIOR = 0.001
+
+
 def _counts(column: str, label: str) -> Any:
     """Equal counts above zero say much (two reports of 4 killed); both zero says little, most attacks kill
     nobody; close counts allow for one source counting health workers and another everyone."""
@@ -172,7 +176,7 @@ def settings(options: LinkageOptions) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        probability_two_random_records_match=0.001,
+        probability_two_random_records_match=STARTING_PRIOR,
         blocking_rules_to_generate_predictions=list[Any](blocking_rules(options)),
         comparisons=comparisons(),
         retain_matching_columns=False,
@@ -283,7 +287,14 @@ def score(frame: pa.Table, options: LinkageOptions, progress: Progress | None = 
             [f"l.country = r.country AND l.day_number = r.day_number AND {apart}"],
             recall=options.deterministic_recall,
         )
-        trained.append("prior")
+        prior = linker._settings_obj._probability_two_random_records_match
+        if 0 < prior < 1:
+            trained.append("prior")
+        else:
+            # No pair met the rule (a handful of records): the estimate is 0, whose weight is minus infinity.
+            # The documented starting value stays.
+            linker._settings_obj._probability_two_random_records_match = STARTING_PRIOR
+            trained.append("prior skipped: no pair met the rule")
         # How often records that are not one incident agree by chance depends on the data (how many
         # attacks a day, how many places): always measured, even on a few records.
         say("training: u values by random sampling")

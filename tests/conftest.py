@@ -56,6 +56,12 @@ def _analytics_dir(settings: Any, _session_analytics_dir: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_demo_datasets(settings: Any) -> None:
+    # `load_demo` imports and links datasets for the dashboard (insights.demo); that is tested on its own.
+    settings.DEMO_DATASETS = "none"
+
+
+@pytest.fixture(autouse=True)
 def _fast_kdf(request: pytest.FixtureRequest, settings: Any) -> None:
     # Argon2id at the production cost (64 MiB, 3 passes) takes a noticeable fraction of a second per login
     # or receipt code; tests use a cost far below what the settings accept. A test marked `slow_kdf` keeps the

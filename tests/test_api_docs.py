@@ -23,6 +23,20 @@ def test_openapi_document_lists_every_operation_and_the_report_fields(client: Cl
         "/api/v1/cases/{case_id}",
         "/api/v1/cases/{case_id}/status",
         "/api/v1/cases/{case_id}/messages",
+        *(
+            f"/api/v1/insights/{name}"
+            for name in (
+                "totals",
+                "per-year",
+                "per-month",
+                "per-country",
+                "per-family",
+                "per-resource",
+                "per-perpetrator",
+                "source-comparison",
+                "vintages",
+            )
+        ),
     }
     body = document["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert set(body["schema"]["properties"]) == set(ReportForm.base_fields)

@@ -127,3 +127,34 @@ def test_commands_explain_themselves_in_help(capsys: Any) -> None:
         text = "".join(capsys.readouterr().out.split())
         for needle in needles:
             assert needle.replace(" ", "") in text, (command, needle)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_imports_links_and_builds_the_dashboards_data(
+    demo_mode: None, settings: Any, tmp_path: Any
+) -> None:
+    from insights import analytics_db
+    from registry.models import Incident
+    from sources.models import Release
+
+    settings.DEMO_DATASETS = "fixtures"
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
+    output = load()
+
+    assert "Demo datasets" in output and "5 files imported" in output
+    assert sorted(Release.objects.values_list("product__source__slug", flat=True)) == [
+        "acled",
+        "awsd",
+        "insecurity-insight",
+        "shcc",
+        "who-ssa",
+    ]
+    incidents = Incident.objects.filter(status=Incident.Status.ACTIVE).count()
+    assert incidents > 0
+    counted = (
+        analytics_db.connection().execute("SELECT count(*) FROM facts WHERE unit = 'incident'").fetchone()
+    )
+    assert counted == (incidents,)
+    # A second run imports nothing more: the demo never adds to data that is there.
+    assert "Demo datasets" not in load()
+    assert Release.objects.count() == 5

@@ -229,3 +229,19 @@ def test_spark_and_duckdb_give_the_same_clusters_on_the_fixture() -> None:
     assert spark.clusters == duckdb.clusters
     assert [(d.uid_a, d.uid_b) for d in spark.duplicates] == [(d.uid_a, d.uid_b) for d in duckdb.duplicates]
     assert {(r.uid_a, r.uid_b) for r in spark.review} == {(r.uid_a, r.uid_b) for r in duckdb.review}
+
+
+def test_a_handful_of_records_without_a_same_day_pair_still_links() -> None:
+    # The prior is estimated from same-day pairs; with none, training used to give 0 and scoring failed on
+    # log(0). The starting value stays instead, and the run says so.
+    from tests.incident_helpers import record, release
+
+    record(release("who-ssa"), "w-1", date=datetime.date(2024, 5, 1), country="SDN")
+    record(release("awsd"), "a-1", date=datetime.date(2024, 5, 3), country="SDN")
+    record(release("acled"), "c-1", date=datetime.date(2024, 7, 9), country="UKR")
+
+    finished = link_now()
+
+    assert finished.status == LinkageRun.Status.DONE
+    assert "prior skipped: no pair met the rule" in finished.figures["trained"]
+    assert Incident.objects.filter(status=Incident.Status.ACTIVE).count() in (2, 3)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -246,7 +248,10 @@ def test_about_gives_the_framework_version_and_every_source(client: Client, lang
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_figures_page_shows_no_figures_yet(client: Client, language: str) -> None:
+def test_figures_page_without_data_invents_no_figures(
+    client: Client, language: str, settings: Any, tmp_path: Path
+) -> None:
+    settings.ANALYTICS_DIR = tmp_path / "no-analytics-yet"
     page = Page(client.get(url_in(language, "figures")).content.decode())
     # Nothing invented: no number at all in the page's content until the statistics exist.
     assert not re.search(r"\d", page.text), page.text

@@ -23,6 +23,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.roles import GRANTS, Permission, Role
 from guidance import overlays
 from guidance.models import Overlay
+from insights.models import PolicyReport
 from linkage.models import ReviewPair
 from meldpunt.actions import submit_report
 from meldpunt.models import Attachment, Referral, Report, RoutingRule
@@ -97,6 +98,23 @@ def _report(world: World, *, closed: bool = False) -> Report:
         )
         Referral.objects.create(report=report, kind="employer", referred_on=timezone.localdate())
     return report
+
+
+def _policy_report(world: World) -> dict[str, Any]:
+    found = PolicyReport.objects.filter(title="Matrix").first() or PolicyReport.objects.create(
+        title="Matrix",
+        kind="periodic",
+        language="en",
+        status="done",
+        pdf=b"%PDF-1.7 matrix",
+        html="<article><h1>Matrix</h1></article>",
+        charts=[{"key": "per-year", "title": "Per year", "svg": "<svg></svg>"}],
+    )
+    return {"pk": found.pk}
+
+
+def _policy_report_chart(world: World) -> dict[str, Any]:
+    return {**_policy_report(world), "key": "per-year", "extension": "svg"}
 
 
 def _case(world: World) -> dict[str, Any]:
@@ -519,6 +537,29 @@ MATRIX += [
     # Runs (linkage.run_views): starting one queues it and redirects (or, while one is queued, redirects
     # back to the runs page with the reason).
     Row("linkage:runs", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("insights_staff:refresh", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=302),
+    Row("insights_staff:reports", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("insights_staff:report_new", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("insights_staff:report", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_policy_report),
+    Row("insights_staff:report_document", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_policy_report),
+    Row("insights_staff:report_pdf", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_policy_report),
+    Row("insights_staff:report_chart", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_policy_report_chart),
+    Row(
+        "insights_staff:report_rebuild",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+        kwargs=_policy_report,
+    ),
+    Row(
+        "insights_staff:report_publish",
+        Scope.GLOBAL,
+        Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+        kwargs=_policy_report,
+    ),
     Row(
         "linkage:start",
         Scope.GLOBAL,

@@ -20,7 +20,9 @@ from zorgveilig.env import (
     parse_email_address,
     parse_hosts,
     parse_site_url,
+    parse_tile_url,
     secret_key_from_file,
+    tile_origin,
 )
 
 GOOD_KEY = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
@@ -293,3 +295,25 @@ def test_sender_address_that_is_not_an_address_names_the_variable(raw: str) -> N
 @pytest.mark.parametrize("raw", ["meldpunt@example.nl", "ZorgVeilig <meldpunt@example.nl>"])
 def test_sender_address_with_or_without_a_name(raw: str) -> None:
     assert parse_email_address("ZORGVEILIG_EMAIL_FROM", raw) == raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "tiles.example.org/{z}/{x}/{y}.png",
+        "ftp://tiles.example.org/{z}/{x}/{y}.png",
+        "https://tiles.example.org/{z}/{x}.png",
+    ],
+)
+def test_a_map_tile_url_that_is_not_a_template_names_the_variable(raw: str) -> None:
+    error = _error(parse_tile_url, "ZORGVEILIG_MAP_TILE_URL", raw)
+    assert "ZORGVEILIG_MAP_TILE_URL" in str(error)
+
+
+def test_a_map_tile_url_gives_its_origin_to_the_csp() -> None:
+    url = parse_tile_url(
+        "ZORGVEILIG_MAP_TILE_URL", " https://{s}.tiles.example.org:8443/osm/{z}/{x}/{y}.png "
+    )
+    assert url == "https://{s}.tiles.example.org:8443/osm/{z}/{x}/{y}.png"
+    assert tile_origin(url) == "https://*.tiles.example.org:8443"
+    assert tile_origin("http://127.0.0.1:8080/{z}/{x}/{y}.png") == "http://127.0.0.1:8080"

@@ -170,6 +170,27 @@ def parse_site_url(variable: str, raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def parse_tile_url(variable: str, raw: str) -> str:
+    """A map tile address template such as https://tiles.example.org/{z}/{x}/{y}.png (Leaflet's form)."""
+    value = raw.strip()
+    parts = urlsplit(value.replace("{", "").replace("}", ""))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            variable, f"expected an address like https://tiles.example.org/{{z}}/{{x}}/{{y}}.png, got {raw!r}"
+        )
+    missing = [name for name in ("{z}", "{x}", "{y}") if name not in value]
+    if missing:
+        raise SettingsError(variable, f"the address must hold {', '.join(missing)}, got {raw!r}")
+    return value
+
+
+def tile_origin(url: str) -> str:
+    """scheme://host[:port] of a tile address template, for the CSP (a {s} subdomain becomes *.)."""
+    parts = urlsplit(url.replace("{s}.", "placeholder-subdomain."))
+    host = parts.netloc.replace("placeholder-subdomain.", "*.")
+    return f"{parts.scheme}://{host}"
+
+
 def parse_email_address(variable: str, raw: str) -> str:
     value = raw.strip()
     name, _, address = value.rpartition("<")

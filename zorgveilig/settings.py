@@ -24,7 +24,9 @@ from zorgveilig.env import (
     parse_email_address,
     parse_hosts,
     parse_site_url,
+    parse_tile_url,
     secret_key_from_file,
+    tile_origin,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -195,6 +197,18 @@ ANALYTICS_DIR = parse_directory(
 # windows, thresholds and the review band are in linkage/linkage.yaml (or the file named here).
 LINKAGE_BACKEND = env.choice("ZORGVEILIG_LINKAGE_BACKEND", default="duckdb", choices=("duckdb", "spark"))
 LINKAGE_CONFIG = env.get("ZORGVEILIG_LINKAGE_CONFIG") or str(BASE_DIR / "linkage" / "linkage.yaml")
+# The map (insights): an offline world of country outlines by default; a tile server's address template
+# (https://host/{z}/{x}/{y}.png) adds its tiles under the outlines, with the attribution it requires.
+# Datasets the demo imports (insights.demo): auto = the sample files beside the repository if present, else
+# the project's own small fixture files; or samples, fixtures, none.
+DEMO_DATASETS = env.choice(
+    "ZORGVEILIG_DEMO_DATASETS", default="auto", choices=("auto", "samples", "fixtures", "none")
+)
+_tiles = env.get("ZORGVEILIG_MAP_TILE_URL")
+MAP_TILE_URL = parse_tile_url("ZORGVEILIG_MAP_TILE_URL", _tiles) if _tiles else ""
+MAP_TILE_ATTRIBUTION = env.get("ZORGVEILIG_MAP_TILE_ATTRIBUTION") or ""
+# Public exports (insights) per hour from one network, counted in the cache; analysts are not counted.
+INSIGHTS_EXPORT_RATE_LIMIT = env.int("ZORGVEILIG_EXPORT_RATE_LIMIT", default=60, minimum=1, maximum=1_000_000)
 GUIDANCE_PDF_RATE_LIMIT = env.int("ZORGVEILIG_PDF_RATE_LIMIT", default=30, minimum=1, maximum=1_000_000)
 
 SESSION_COOKIE_HTTPONLY = True
@@ -216,7 +230,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF],
+    "img-src": [CSP.SELF, *([tile_origin(MAP_TILE_URL)] if MAP_TILE_URL else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],

@@ -74,7 +74,18 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def figures(request: HttpRequest) -> HttpResponse:
-    return render(request, "zorgveilig/figures.html")
+    from django.urls import NoReverseMatch, reverse
+
+    # The overview reads the analytics database through insights; without it the page still comes out.
+    from insights.dashboard_views import figures_overview
+
+    links = {}
+    for name in ("dashboard", "sources", "map", "dutch", "reports"):
+        try:
+            links[name] = reverse(f"insights:{name}")
+        except NoReverseMatch:  # a part of insights that is not there (yet)
+            links[name] = ""
+    return render(request, "zorgveilig/figures.html", {"conflict": figures_overview(), "links": links})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from accounts import demo
+from insights.demo import load_demo_datasets
 
 
 class Command(BaseCommand):
@@ -49,9 +50,14 @@ class Command(BaseCommand):
                 progress.console.print(f"  {label}: {state}")
 
             changes = demo.load_demo(on_step=step)
+            datasets = load_demo_datasets(on_step=lambda label: progress.update(task, description=label))
         console.print(
             f"[bold]Demo data loaded[/bold] ({changes} of {total} created or updated). "
             f"Log in with any of {', '.join(u.username for u in demo.DEMO_USERS)}, "
             f"password [bold]{demo.DEMO_PASSWORD}[/bold]; the 2FA code comes from an authenticator app with "
             f"the key [bold]{demo.DEMO_TOTP_SECRET}[/bold] or from `zorgveilig demo_code USERNAME`."
         )
+        if datasets:
+            console.print(
+                f"[bold]Demo datasets[/bold]: {datasets} files imported, linked and ready on the dashboard."
+            )
