@@ -5,7 +5,8 @@ or how they reached us. `report_table()` is what the analytics database copies (
 table `nl_reports`; the functions below count that table through `insights.analytics_db.connection()`.
 
 What the public page shows, and how the tables are kept from giving a small count away
-(insights.suppression hides the cells):
+(insights.suppression hides the cells: a count from 1 to 4 is shown as "<5", a count hidden to protect one
+as "x"):
 
 * reports per year (the year the incident happened), with the total of all reports;
 * for one chosen year, kind of incident x channel: a report can name several kinds and counts once for each
@@ -13,8 +14,13 @@ What the public page shows, and how the tables are kept from giving a small coun
   chosen one at a time and never added up, because a table over all years next to the tables of single
   years would let a reader subtract a hidden count. When the per-year table hides a year's number of
   reports, that year's grand total of mentions is hidden too (with one kind per report they are equal);
-* over all years: per profession, province, sector and who did it, each with the total of all reports (the
-  same total as the per-year table, hidden in every table alike: only when it is below 5).
+* over all years: per profession, province, sector and who did it, each with the total of all reports.
+  That total is the same in every table, so no table hides it to protect its own counts
+  (`suppress_list(keep_total=True)`): it is hidden only when it is below 5, as "<5" everywhere. A table
+  that no hiding can protect while that total is shown is withheld, as is a kind x channel table that no
+  hiding can protect at all: the page says the table is not shown.
+* With fewer than 5 reports in all, no table is broken down: whichever table could not be protected would
+  then tell, by being withheld, how few reports the others hold.
 
 A case handler (Permission.HANDLE_CASES) can ask for exact counts of the reports their own organisations
 received (`organisation_ids`), which they can already open one by one; exact counts of other
@@ -35,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from insights import analytics_db
 from insights.charts import BAR_COLOUR, SCHEMA
-from insights.suppression import Cell, suppress_list, suppress_table
+from insights.suppression import THRESHOLD, Cell, suppress_list, suppress_table
 from meldpunt.vocabulary import Channel, Kind, Perpetrator, Profession, Province, Sector
 
 NL_REPORT_SCHEMA = pa.schema(
@@ -93,16 +99,36 @@ def report_table() -> pa.Table:
 # -- What the page shows --------------------------------------------------------------------------------------
 
 
+SMALL_MARK = f"<{THRESHOLD}"
+HIDDEN_MARK = "x"
+
+
 @dataclass(frozen=True)
 class Count:
-    """A figure as a page shows it: `value` is None when the count is hidden. A hidden count's true value is
-    never put into a Count, so no template or chart can show it by mistake."""
+    """A figure as a page shows it: `value` is None when the count is hidden, `small` when it is hidden for
+    being from 1 to 4 (marked "<5"; other hidden counts are marked "x"). A hidden count's true value is never
+    put into a Count, so no template or chart can show it by mistake."""
 
     value: int | None
+    small: bool = False
 
     @property
     def hidden(self) -> bool:
         return self.value is None
+
+    @property
+    def mark(self) -> str:
+        """What stands in the table: the count, "<5" or "x"."""
+        if self.value is not None:
+            return str(self.value)
+        return SMALL_MARK if self.small else HIDDEN_MARK
+
+    @property
+    def spoken(self) -> str:
+        """The count, or what its mark means, for tooltips and screen readers."""
+        if self.value is not None:
+            return str(self.value)
+        return _("fewer than 5") if self.small else _("hidden")
 
 
 @dataclass(frozen=True)
@@ -114,7 +140,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Breakdown:
-    """A table of one dimension with its total, and the chart of it."""
+    """A table of one dimension with its total, and the chart of it. A `withheld` table has no rows and no
+    chart: no hiding could keep a small count of it from being worked out."""
 
     name: str
     title: str
@@ -122,6 +149,7 @@ class Breakdown:
     rows: tuple[Row, ...]
     total: Count
     spec: dict[str, Any]
+    withheld: bool = False
 
     @property
     def hidden_labels(self) -> list[str]:
@@ -146,7 +174,8 @@ class CrossRow:
 @dataclass(frozen=True)
 class CrossTable:
     """Kind of incident x channel for one year: counts of reports, with a total per kind (reports) and per
-    channel (mentions: a report counts once for each kind it names)."""
+    channel (mentions: a report counts once for each kind it names). A `withheld` table has no rows, totals
+    or chart, as for a Breakdown."""
 
     year: int
     column_labels: tuple[str, ...]
@@ -154,6 +183,7 @@ class CrossTable:
     column_totals: tuple[Count, ...]
     total: Count
     spec: dict[str, Any]
+    withheld: bool = False
 
     chart_id = "chart-kind-channel"
 
@@ -181,6 +211,11 @@ class DutchStatistics:
     @property
     def reports(self) -> Count:
         return self.per_year.total
+
+    @property
+    def too_few(self) -> bool:
+        """Fewer than 5 reports in all: the public page breaks nothing down."""
+        return self.reports.small
 
 
 class YearNotCovered(ValueError):
@@ -227,32 +262,42 @@ def statistics(year: int | None = None, *, organisation_ids: Sequence[int] | Non
     if year is not None and year not in years:
         raise YearNotCovered(year, years)
 
+    # Fewer than 5 reports in all: every table would be made of "<5"s adding up to a "<5", and the one that
+    # had to be withheld would tell how few reports the others hold (four 1s under a total of 4, say).
+    too_few = not exact and 0 < sum(per_year_counts.values()) < THRESHOLD
     year_rows = [(str(each), str(each)) for each in years]
-    per_year, year_cells = _breakdown(
+    per_year, year_hidden = _breakdown(
         "year",
         _("Reports per year"),
         _("Year"),
         year_rows,
         {str(each): count for each, count in per_year_counts.items()},
         exact=exact,
+        withhold=too_few,
     )
     breakdowns = []
     for dimension in DIMENSIONS:
         counts = reports_per(dimension.name, scope)
-        breakdown, _cells = _breakdown(
+        breakdown, _hidden = _breakdown(
             dimension.name,
             str(dimension.title),
             str(dimension.label_title),
             _categories(dimension.choices, counts),
             counts,
             exact=exact,
+            withhold=too_few,
         )
         breakdowns.append(breakdown)
 
     kind_channel = None
     if year is not None:
-        year_hidden = year_cells[years.index(year)].hidden
-        kind_channel = _kind_channel(year, kinds_by_channel(year, scope), exact=exact, hide_total=year_hidden)
+        kind_channel = _kind_channel(
+            year,
+            kinds_by_channel(year, scope),
+            exact=exact,
+            hide_total=year_hidden[years.index(year)],
+            withhold=too_few,
+        )
     return DutchStatistics(
         exact=exact,
         years=years,
@@ -299,26 +344,32 @@ def _breakdown(
     counts: dict[str, int],
     *,
     exact: bool,
-) -> tuple[Breakdown, list[Count]]:
+    withhold: bool,
+) -> tuple[Breakdown, list[bool]]:
+    """The table and chart of one dimension, and for each category whether its count is hidden."""
     values = [counts.get(code, 0) for code, _label in categories]
     if exact:
         shown = [Count(value) for value in values]
         total = Count(sum(values))
     else:
-        suppressed = suppress_list(values)
-        shown = [_count(cell) for cell in suppressed.cells]
+        # The total of all reports is in every table of one dimension: none may hide it for its own sake.
+        suppressed = suppress_list(values, keep_total=True)
         total = _count(suppressed.total)
+        if withhold or suppressed.withheld:
+            empty = Breakdown(name, title, label_title, (), total, {}, withheld=True)
+            return empty, [value > 0 for value in values]
+        shown = [_count(cell) for cell in suppressed.cells]
     rows = tuple(Row(code, label, count) for (code, label), count in zip(categories, shown, strict=True))
     spec = bar_chart(rows, title=title, label_title=label_title, vertical=name == "year")
-    return Breakdown(name, title, label_title, rows, total, spec), shown
+    return Breakdown(name, title, label_title, rows, total, spec), [count.hidden for count in shown]
 
 
 def _count(cell: Cell) -> Count:
-    return Count(cell.shown)
+    return Count(cell.shown, small=cell.hidden and cell.primary)
 
 
 def _kind_channel(
-    year: int, counts: dict[tuple[str, str], int], *, exact: bool, hide_total: bool
+    year: int, counts: dict[tuple[str, str], int], *, exact: bool, hide_total: bool, withhold: bool
 ) -> CrossTable:
     kinds = _categories(Kind, {kind: 1 for kind, _channel in counts})
     channels = _categories(Channel, {channel: 1 for _kind, channel in counts})
@@ -330,6 +381,8 @@ def _kind_channel(
         total = Count(sum(map(sum, matrix)))
     else:
         table = suppress_table(matrix, hide_total=hide_total)
+        if withhold or table.withheld:
+            return CrossTable(year, (), (), (), Count(None), {}, withheld=True)
         cells = [[_count(cell) for cell in row] for row in table.cells]
         row_totals = [_count(cell) for cell in table.row_totals]
         column_totals = [_count(cell) for cell in table.column_totals]
@@ -423,18 +476,17 @@ def _base(title: str, description: str, values: list[dict[str, Any]]) -> dict[st
     }
 
 
-def _hidden_note(labels: Iterable[str]) -> str:
-    labels = list(labels)
+def _hidden_note(rows: Iterable[Row]) -> str:
+    labels = [f"{row.label} ({row.count.mark})" for row in rows if row.count.hidden]
     if not labels:
         return ""
-    return " " + _("Hidden counts are left out of the chart and marked x: %(labels)s.") % {
-        "labels": ", ".join(labels)
-    }
+    return " " + _("Hidden counts are left out of the chart: %(labels)s.") % {"labels": ", ".join(labels)}
 
 
 def bar_chart(rows: Sequence[Row], *, title: str, label_title: str, vertical: bool = False) -> dict[str, Any]:
-    """Bars of the counts shown; a hidden count gets no bar, only an x at zero. Vertical bars in the order
-    of the rows (years), or horizontal bars largest first (then the hidden ones, then zeros)."""
+    """Bars of the counts shown; a hidden count gets no bar, only its mark ("<5" or "x") at zero. Vertical
+    bars in the order of the rows (years), or horizontal bars largest first (then the hidden ones, then
+    zeros)."""
     if vertical:
         order = [row.label for row in rows]
     else:
@@ -442,20 +494,18 @@ def bar_chart(rows: Sequence[Row], *, title: str, label_title: str, vertical: bo
         order = [row.label for row in ranked if row.count.value != 0] + [
             row.label for row in ranked if row.count.value == 0
         ]
-    hidden_text = _("hidden")
     values = [
         {
             "label": row.label,
             "reports": row.count.value,
             "hidden": row.count.hidden,
-            "shown": hidden_text if row.count.hidden else str(row.count.value),
+            "mark": row.count.mark,
+            "shown": row.count.spoken,
         }
         for row in rows
     ]
     kind = _("Bar chart") if vertical else _("Horizontal bar chart")
-    description = _("%(kind)s: %(title)s.") % {"kind": kind, "title": title.lower()} + _hidden_note(
-        row.label for row in rows if row.count.hidden
-    )
+    description = _("%(kind)s: %(title)s.") % {"kind": kind, "title": title.lower()} + _hidden_note(rows)
     spec = _base(title, description, values)
     category = {
         "field": "label",
@@ -479,31 +529,35 @@ def bar_chart(rows: Sequence[Row], *, title: str, label_title: str, vertical: bo
             "transform": [{"filter": "datum.hidden"}],
             "mark": {
                 "type": "text",
-                "text": "x",
                 "color": "#111111",
                 "fontSize": 13,
                 "fontWeight": "bold",
-                **({"dy": -8} if vertical else {"dx": 8}),
+                **({"dy": -8} if vertical else {"dx": 12}),
             },
-            "encoding": {category_channel: category, quantity_channel: {"datum": 0}, "tooltip": tooltip},
+            "encoding": {
+                category_channel: category,
+                quantity_channel: {"datum": 0},
+                "text": {"field": "mark"},
+                "tooltip": tooltip,
+            },
         },
     ]
     return spec
 
 
 def heatmap(year: int, rows: Sequence[CrossRow], column_labels: Sequence[str]) -> dict[str, Any]:
-    """Kind x channel as a grid of coloured cells with their count; a hidden count is a grey cell marked x."""
+    """Kind x channel as a grid of coloured cells with their count; a hidden count is a grey cell marked "<5"
+    or "x"."""
     shown = [count.value for row in rows for count in row.cells if count.value is not None]
     darkest = max(shown, default=0)
-    hidden_text = _("hidden")
     values = [
         {
             "kind": row.label,
             "channel": channel,
             "reports": count.value,
             "hidden": count.hidden,
-            "text": "x" if count.hidden else str(count.value),
-            "shown": hidden_text if count.hidden else str(count.value),
+            "text": count.mark,
+            "shown": count.spoken,
             # White figures on the darker half of the colour scale, for contrast.
             "dark": bool(count.value and darkest and count.value > darkest * 0.55),
         }
@@ -513,7 +567,8 @@ def heatmap(year: int, rows: Sequence[CrossRow], column_labels: Sequence[str]) -
     title = _("Kinds of incident by channel, %(year)s") % {"year": year}
     description = _(
         "Grid: one row per kind of incident, one column per channel, each cell coloured by its number of "
-        "reports (white: none). Grey cells marked x are hidden counts."
+        "reports (white: none). Grey cells are hidden counts: <5 for fewer than 5 reports, x for a count "
+        "hidden so that a small number cannot be worked out."
     )
     spec = _base(title, description, values)
     spec["height"] = {"step": 26}

@@ -14,17 +14,18 @@ The rule, as the public statistics page explains it:
 3. **Complementary suppression.** For every "<5" in turn, the table is checked: given every count and total
    shown and the bounds the marks give, can that count take at least two values (the smallest and largest
    values it can have, as a linear programme would find them, differ by at least 1)? If not, another count is
-   hidden and shown as "x": of the non-zero counts shown in the same row or column as the "<5" (its total
-   included), the first that alone makes the check pass, trying the smallest first (a count inside the table
-   before a total of the same size); when none does alone, the smallest, and the check runs again. When the
-   "<5"'s row and column have nothing left to hide, counts further along the chain of hidden counts are
-   tried the same way. Hiding a count never makes a passed check fail, so each "<5" is checked until it
-   passes, then the next.
+   hidden and shown as "x": the first non-zero count shown that alone makes the check pass, trying first the
+   counts in the same row or column as the "<5" (their totals included), then those in the other rows and
+   columns its chain of hidden counts runs through, each group smallest first (a count inside the table
+   before a total of the same size). When none does alone, the first of them is hidden and the check runs
+   again. Hiding a count never makes a passed check fail, so each "<5" is checked until it passes, then the
+   next.
 4. **Shown again.** A count hidden along the way that later hiding made unnecessary is shown again: totals
    first, then the other counts, the largest first, each only when every "<5" still passes the check.
-5. **Withheld.** Rarely even hiding every non-zero count cannot protect a "<5" (for instance a total of 4 over
-   four counts of 1, or a "<5" next to a single 5 under a total of 6 that another table shows): the table is
-   then `withheld` and must not be published at all, only its total where that is shown anyway.
+5. **Withheld.** Sometimes even hiding every non-zero count cannot protect a "<5": a row whose total of 4
+   is four counts of 1 (four "<5" adding up to a "<5"), or a "<5" next to a single 5 under a total of 6 that
+   another table shows. The table is then `withheld` and must not be published at all, only its total where
+   that is shown anyway. That a table is withheld tells a reader that some such line is in it, not which.
 
 The check is exact, in whole numbers. The published sums of a table with its totals (and of a list with its
 total) form a flow network: every figure is an arc between two lines (a figure in one line only runs from

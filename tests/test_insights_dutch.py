@@ -11,8 +11,11 @@ The reports, made through meldpunt.actions.submit_report and copied by insights.
 | D     | 1 | 2023 | doxing                         | social media | apotheker       | pharmacy         | (none)   | online account |
 
 A, B and C go to `organisation`, D to `other_organisation` (a routing rule for pharmacists). Per year 1, 5,
-8 (14 in all): the 1 is hidden and the 5 with it. In 2025, kind x channel is verbal threat: in person 6,
-phone 2; intimidation: phone 2 (10 mentions by 8 reports): every count but the 10 is hidden.
+8 (14 in all): the 1 is shown as "<5", and the 8 is hidden as "x" (hiding the 5 instead would publish
+"<5" + "x" = 6, so 1 + 5). Per profession, sector, province and who did it: 6, 5, 2 and 1, the 2 and 1 as
+"<5" ("<5" + "<5" = 3: either can be 1 or 2). In 2025, kind x channel is verbal threat: in person 6, phone 2;
+intimidation: phone 2 (10 mentions by 8 reports): the small counts are "<5", the 8 reports of verbal threat
+"x", and the grand total "x" because the per-year table hides 2025.
 """
 
 from __future__ import annotations
@@ -50,16 +53,20 @@ GROUPS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def analytics(settings: Any, tmp_path: Path, organisation: Any, other_organisation: Any) -> None:
+def build_with(settings: Any, tmp_path: Path, groups: list[tuple[int, dict[str, Any]]]) -> None:
     settings.ANALYTICS_DIR = tmp_path / "analytics"
     analytics_db.close()
-    route_everything_to(organisation)
-    RoutingRule.objects.create(organisation=other_organisation, profession="apotheker")
-    for count, fields in GROUPS:
+    for count, fields in groups:
         for _ in range(count):
             submit_report(cleaned_report_data(**fields))
     analytics_db.build()
+
+
+@pytest.fixture
+def analytics(settings: Any, tmp_path: Path, organisation: Any, other_organisation: Any) -> None:
+    route_everything_to(organisation)
+    RoutingRule.objects.create(organisation=other_organisation, profession="apotheker")
+    build_with(settings, tmp_path, GROUPS)
 
 
 # -- Reading the page -----------------------------------------------------------------------------------------
@@ -67,7 +74,7 @@ def analytics(settings: Any, tmp_path: Path, organisation: Any, other_organisati
 
 class _Tables(HTMLParser):
     """Every table of a page as {caption: [[cell text, ...], ...]} (header and footer rows included); a
-    hidden count reads 'x'."""
+    hidden count reads as its mark, '<5' or 'x' (the words for screen readers after it left out)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,7 +99,10 @@ class _Tables(HTMLParser):
             self._in_caption = False
         elif tag in ("td", "th") and self._cell is not None and self._rows is not None:
             text = " ".join("".join(self._cell).split())
-            self._rows[-1].append("x" if text.endswith("hidden") and text.startswith("x") else text)
+            for mark, words in (("<5", "fewer than 5"), ("x", "hidden")):
+                if text == f"{mark}{words}":
+                    text = mark
+            self._rows[-1].append(text)
             self._cell = None
         elif tag == "table" and self._rows is not None:
             self.tables[" ".join((self._caption or "").split())] = self._rows
@@ -140,13 +150,19 @@ def page(client: Client, query: str = "", language: str = "en") -> Any:
 
 
 @pytest.mark.usefixtures("analytics")
-def test_public_page_shows_reports_per_year_with_the_small_year_and_its_complement_hidden(
+def test_public_page_shows_the_small_year_as_under_5_and_hides_what_would_give_it_away(
     client: Client,
 ) -> None:
     response = page(client)
     assert response.status_code == 200
     per_year = tables_of(response)["Reports per year"]
-    assert per_year[1:] == [["2023", "x"], ["2024", "x"], ["2025", "8"], ["Total", "14"]]
+    # "<5" + 5 + "x" = 14: the small year is 1 to 4 (the x then 5 to 8).
+    assert per_year[1:] == [["2023", "<5"], ["2024", "5"], ["2025", "x"], ["Total", "14"]]
+    html = response.content.decode()
+    assert (
+        '<span class="hidden-count" aria-hidden="true">&lt;5</span><span class="visually-hidden">fewer than 5'
+        in html
+    )
 
 
 @pytest.mark.usefixtures("analytics")
@@ -154,8 +170,15 @@ def test_public_page_never_shows_a_count_from_1_to_4(client: Client) -> None:
     for query in ("", "?year=2023", "?year=2024", "?year=2025", "?exact=1"):
         response = page(client, query)
         assert response.status_code == 200
-        for cell in numbers_in_tables(response):
-            assert cell == "x" or int(cell) == 0 or int(cell) >= 5, (query, cell)
+        cells = numbers_in_tables(response)
+        assert "<5" in cells, query
+        for cell in cells:
+            assert cell in ("<5", "x") or int(cell) == 0 or int(cell) >= 5, (query, cell)
+        for spec in chart_specs(response):
+            for value in spec["data"]["values"]:
+                assert value["reports"] is None or value["reports"] == 0 or value["reports"] >= 5
+                shown = value["shown"]
+                assert shown in ("fewer than 5", "hidden") or int(shown) == 0 or int(shown) >= 5
 
 
 @pytest.mark.usefixtures("analytics")
@@ -166,16 +189,20 @@ def test_charts_leave_hidden_counts_out_and_say_so(client: Client) -> None:
         for value in spec["data"]["values"]:
             if value["hidden"]:
                 assert value["reports"] is None
-                assert value["shown"] == "hidden"
+                assert value["shown"] in ("fewer than 5", "hidden")
             else:
                 assert value["reports"] == 0 or value["reports"] >= 5
     per_year = specs[0]
-    assert [(value["label"], value["reports"]) for value in per_year["data"]["values"]] == [
-        ("2023", None),
-        ("2024", None),
-        ("2025", 8),
+    assert [(value["label"], value["reports"], value["mark"]) for value in per_year["data"]["values"]] == [
+        ("2023", None, "<5"),
+        ("2024", 5, "5"),
+        ("2025", None, "x"),
     ]
-    assert "Hidden counts are left out of the chart and marked x: 2023, 2024." in per_year["description"]
+    assert [value["shown"] for value in per_year["data"]["values"]] == ["fewer than 5", "5", "hidden"]
+    assert "Hidden counts are left out of the chart: 2023 (<5), 2025 (x)." in per_year["description"]
+    marks = per_year["layer"][1]
+    assert marks["transform"] == [{"filter": "datum.hidden"}]
+    assert marks["encoding"]["text"] == {"field": "mark"}
 
 
 @pytest.mark.usefixtures("analytics")
@@ -184,25 +211,25 @@ def test_per_profession_province_sector_and_perpetrator_over_all_years(client: C
     profession = column(tables["Reports per profession"])
     assert profession["General practitioner (huisarts)"] == "6"
     assert profession["Ambulance staff"] == "5"
-    assert profession["Nurse (verpleegkundige)"] == "x"
-    assert profession["Pharmacist (apotheker)"] == "x"
+    assert profession["Nurse (verpleegkundige)"] == "<5"
+    assert profession["Pharmacist (apotheker)"] == "<5"
     assert profession["Dentist (tandarts)"] == "0"
     assert profession["Total"] == "14"
     province = column(tables["Reports per province"])
     assert (province["North Holland (Noord-Holland)"], province["Utrecht"]) == ("6", "5")
     assert (province["South Holland (Zuid-Holland)"], province["Zeeland"], province["Not given"]) == (
         "0",
-        "x",
-        "x",
+        "<5",
+        "<5",
     )
     sector = column(tables["Reports per sector"])
     assert (sector["GP care (huisartsenzorg)"], sector["Ambulance care"], sector["Pharmacy"]) == (
         "6",
         "5",
-        "x",
+        "<5",
     )
     who = column(tables["Reports by who did it"])
-    assert (who["Patient"], who["Random citizen"], who["Relative or close one (naaste)"]) == ("6", "5", "x")
+    assert (who["Patient"], who["Random citizen"], who["Relative or close one (naaste)"]) == ("6", "5", "<5")
 
 
 @pytest.mark.usefixtures("analytics")
@@ -213,13 +240,25 @@ def test_kind_by_channel_is_for_the_latest_year_and_every_small_count_and_its_gi
     table = tables_of(response)["Reports per kind of incident and channel, 2025"]
     header = table[0]
     rows = {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in table[1:]}
-    assert rows["Verbal threat"]["In person"] == "x"
-    assert rows["Verbal threat"]["Phone"] == "x"
-    assert rows["Intimidation"]["Phone"] == "x"
+    assert rows["Verbal threat"]["In person"] == "6"
+    assert rows["Verbal threat"]["Phone"] == "<5"
+    assert rows["Intimidation"]["Phone"] == "<5"
     assert rows["Intimidation"]["In person"] == "0"
+    assert rows["Intimidation"]["Total (reports)"] == "<5"
+    # 6 + "<5" = 8 would make the small count 2: the 8 is hidden ("x": 6 + 1 to 3 with the phone total < 5).
     assert rows["Verbal threat"]["Total (reports)"] == "x"
-    assert rows["Total (mentions)"]["Total (reports)"] == "10"
+    assert rows["Total (mentions)"]["In person"] == "6"
+    assert rows["Total (mentions)"]["Phone"] == "<5"
+    # The per-year table hides 2025's number of reports, so the grand total of mentions is hidden too.
+    assert rows["Total (mentions)"]["Total (reports)"] == "x"
     assert rows["Physical violence"]["In person"] == "0"  # that was 2024
+    heatmap = chart_specs(response)[1]
+    cells = {(value["kind"], value["channel"]): value for value in heatmap["data"]["values"]}
+    assert (cells["Verbal threat", "Phone"]["text"], cells["Verbal threat", "Phone"]["reports"]) == (
+        "<5",
+        None,
+    )
+    assert cells["Verbal threat", "In person"]["text"] == "6"
     assert (
         "A report can name several kinds of incident and counts once for each of them."
         in response.content.decode()
@@ -231,10 +270,10 @@ def test_another_year_is_chosen_with_the_year_parameter(client: Client) -> None:
     response = page(client, "?year=2024")
     table = tables_of(response)["Reports per kind of incident and channel, 2024"]
     rows = {row[0]: row for row in table[1:]}
-    # 2024's five reports are all physical violence in person; the year's count is hidden in the per-year
-    # table (the complement of 2023's single report), so its grand total is hidden here too.
-    assert rows["Physical violence"][1] == "x"
-    assert rows["Total (mentions)"][-1] == "x"
+    # 2024's five reports are all physical violence in person: nothing small, everything shown.
+    assert rows["Physical violence"][1] == "5"
+    assert rows["Total (mentions)"][-1] == "5"
+    assert "<5" not in [cell for row in table for cell in row]
     assert '<option value="2024" selected>' in response.content.decode()
 
 
@@ -250,10 +289,55 @@ def test_labels_come_from_the_report_form_in_the_page_language(client: Client) -
 def test_the_methods_note_says_only_list_answers_the_rule_and_the_last_build(client: Client) -> None:
     html = page(client).content.decode()
     assert "Only answers that reporters picked from lists in the report form are counted" in html
-    assert "every count from 1 to 4 is hidden and shown as x" in html
+    assert "every count from 1 to 4 is hidden and shown as &lt;5" in html
+    assert "knowing that a &lt;5 is 1 to 4 and an x is 5 or more" in html
+    assert "x: hidden so that a small number cannot be worked out" in html
     assert "Zeros are shown" in html
     assert "The figures were last updated on" in html
     assert NARRATIVE not in html
+
+
+@pytest.mark.usefixtures("analytics")
+def test_the_legend_says_what_under_5_and_x_stand_for(client: Client) -> None:
+    html = page(client).content.decode()
+    assert (
+        '<dt><span class="hidden-count">&lt;5</span></dt>\n    <dd>fewer than 5 reports (1 to 4)</dd>' in html
+    )
+    assert "hidden so that a small number cannot be worked out (such a count is 5 or more)." in html
+
+
+def test_a_table_that_no_hiding_can_protect_is_not_shown(
+    client: Client, settings: Any, tmp_path: Path, organisation: Any
+) -> None:
+    # 6 reports, 5 by general practitioners and 1 by a pharmacist: the total of 6 is in every table, so per
+    # profession "<5" + "x" = 6 would give the 1 away, however the table hid its counts.
+    route_everything_to(organisation)
+    build_with(settings, tmp_path, [(5, GROUPS[0][1]), (1, {**GROUPS[3][1], "occurred_year": "2025"})])
+    response = page(client)
+    assert response.status_code == 200
+    tables = tables_of(response)
+    assert tables["Reports per year"][1:] == [["2025", "6"], ["Total", "6"]]
+    assert "Reports per profession" not in tables
+    assert "This table is not shown: a small number could be worked out from it" in response.content.decode()
+    names = [spec["title"] for spec in chart_specs(response)]
+    assert "Reports per profession" not in names and "Reports per year" in names
+
+
+def test_with_fewer_than_5_reports_no_table_is_broken_down(
+    client: Client, settings: Any, tmp_path: Path, organisation: Any
+) -> None:
+    route_everything_to(organisation)
+    build_with(settings, tmp_path, [(1, GROUPS[0][1]), (1, GROUPS[1][1]), (1, GROUPS[2][1])])
+    response = page(client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert tables_of(response) == {}
+    assert chart_specs(response) == []
+    assert html.count("There are fewer than 5 reports in all") == 6
+    assert (
+        '<dt>Reports in total</dt>\n    <dd><span class="hidden-count" aria-hidden="true">&lt;5</span>'
+        in html
+    )
 
 
 def test_without_an_analytics_database_the_page_says_so(
@@ -302,14 +386,14 @@ def test_exact_counts_are_not_given_to_the_public(client: Client) -> None:
     response = page(client, "?exact=1")
     assert response.status_code == 200
     assert "Exact counts are only for case handlers" in response.content.decode()
-    assert tables_of(response)["Reports per year"][1] == ["2023", "x"]
+    assert tables_of(response)["Reports per year"][1] == ["2023", "<5"]
 
 
 @pytest.mark.usefixtures("analytics")
 def test_exact_counts_are_not_given_to_staff_who_do_not_handle_cases(make_member: Any) -> None:
     response = page(verified_client(make_member(Role.ANALYST)), "?exact=1")
     assert "Exact counts are only for case handlers" in response.content.decode()
-    assert tables_of(response)["Reports per year"][1] == ["2023", "x"]
+    assert tables_of(response)["Reports per year"][1] == ["2023", "<5"]
 
 
 @pytest.mark.usefixtures("analytics")

@@ -235,7 +235,7 @@ def test_a_report_in_dutch_has_dutch_numbers_and_dates(known: KnownData, analyst
     report = made(analyst, Selection(), language="nl")
 
     assert report.html.startswith("<article") and 'lang="nl"' in report.html
-    assert table_rows(report.html, "Attacks per year")[1][2] in ("+100,0%", "+100.0%")
+    assert table_rows(report.html, "Aanvallen per jaar")[1][2] in ("+100,0%", "+100.0%")
     assert "2 mei 2023" in report.html and "5 maart 2024" in report.html
 
 

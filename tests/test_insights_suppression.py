@@ -227,6 +227,21 @@ def test_the_exact_check_agrees_with_the_linear_programmes(values: list[list[int
         assert published.movable(index, hidden) == (high - low >= 0.5), (index, low, high)
 
 
+@FEWER
+@given(lists, st.randoms(use_true_random=False))
+def test_the_exact_check_agrees_with_the_linear_programmes_for_lists(
+    values: list[int], chance: Random
+) -> None:
+    flat = [*values, sum(values)]
+    lines = list_lines(len(values))
+    published = Published(flat, [tuple(line) for line in lines], THRESHOLD)
+    extra = {index for index, value in enumerate(flat) if value >= THRESHOLD and chance.random() < 0.5}
+    hidden = published.primary | extra
+    cells = [Cell(value, index in hidden, index in published.primary) for index, value in enumerate(flat)]
+    for index, (low, high) in intervals_of_small(cells, lines).items():
+        assert published.movable(index, hidden) == (high - low >= 0.5), (index, low, high)
+
+
 @PROPERTY
 @given(tables)
 def test_the_true_counts_are_kept_and_add_up(values: list[list[int]]) -> None:
