@@ -202,6 +202,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "can_handle_cases": has_permission(request.user, Permission.HANDLE_CASES),
             "can_analyse_data": has_permission(request.user, Permission.ANALYSE_DATA),
+            "can_document_attacks": has_permission(request.user, Permission.DOCUMENT_ATTACKS),
             "can_view_tasks": has_permission(request.user, Permission.VIEW_TASKS),
             "can_view_audit_log": has_permission(request.user, Permission.VIEW_AUDIT_LOG),
             "has_two_factor": twofactor.has_confirmed_device(request.user),

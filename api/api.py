@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI, Swagger
 
-from api import cases, errors, insights, reports
+from api import accountability, cases, errors, evidence, facilities, field_reports, insights, reports
 
 
 class ZorgVeiligApi(NinjaAPI):
@@ -61,3 +61,7 @@ api.add_decorator(in_request_language, mode="view")
 api.add_router("/reports", reports.router)
 api.add_router("/cases", cases.router)
 api.add_router("/insights", insights.router)
+api.add_router("/field-reports", field_reports.router)
+api.add_router("/evidence", evidence.router)
+api.add_router("/facilities", facilities.router)
+api.add_router("/accountability", accountability.router)

@@ -7,12 +7,15 @@ the analytics database is rebuilt. Codes come with a translated `label` (Accept-
 records per source (`view=per_source`) counts records; the default counts de-duplicated incidents.
 
 docs/api.md describes them for clients; the export of the rows themselves is the website's
-figures/export/ (insights.export_views), not this API.
+figures/export/ (insights.export_views), not this API. Only aggregates leave here, and only of what may be
+published (registry.publication; docs/publication.md): records and incidents at the level "rumour" are
+never counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -214,10 +217,13 @@ class VintagesOut(Schema):
 
 
 def read_selection(request: HttpRequest) -> Selection:
+    """The request's selection, always of publishable rows only: this API is public, and its figures
+    leave out what registry.publication does not publish (rumours)."""
     try:
-        return from_query(request.GET, known_sources=SOURCE_ORDER)
+        selection = from_query(request.GET, known_sources=SOURCE_ORDER)
     except SelectionError as error:
         raise invalid_input({name: [message] for name, message in error.problems.items()}) from None
+    return selection if selection.public else replace(selection, public=True)
 
 
 def _whole_number(request: HttpRequest, name: str, low: int, high: int) -> int | None:

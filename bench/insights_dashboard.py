@@ -296,7 +296,7 @@ def time_aggregates(repeat: int) -> dict[str, dict[str, float]]:
         "counts_per_year": queries.counts_per_year,
         "per_source_year": queries.per_source_year,
         "overlap": queries.overlap,
-        "points": lambda s: queries.points(s, 5000),
+        "points (map)": lambda s: queries.points(s, 5000),
     }
     for function in aggregates.values():  # open the file and load it into memory once
         function(Selection())
@@ -365,7 +365,7 @@ def get(port: int, path: str) -> tuple[int, float, int]:
     return response.status, (time.perf_counter() - began) * 1000, len(body)
 
 
-def time_pages(port: int, path: str, repeat: int) -> dict[str, Any]:
+def time_pages(port: int, path: str, repeat: int, workers: int) -> dict[str, Any]:
     queries = [
         "",
         "?country=SDN",
@@ -380,6 +380,11 @@ def time_pages(port: int, path: str, repeat: int) -> dict[str, Any]:
             raise SystemExit(f"GET {path + query} answered {status}")
         cold.append(elapsed)
         sizes.append(size)
+    # Every worker process keeps its own cache: each address is asked often enough that every worker has
+    # answered it once before the warm requests are timed.
+    for _ in range(workers * 3):
+        for query in queries:
+            get(port, path + query)
     for _ in range(repeat):
         for query in queries:
             warm.append(get(port, path + query)[1])
@@ -468,7 +473,7 @@ def main() -> None:
         server = start_server(env, port, arguments.workers, data_dir / "gunicorn.log")
         try:
             path = _dashboard_path(env)
-            pages = time_pages(port, path, arguments.repeat)
+            pages = time_pages(port, path, arguments.repeat, arguments.workers)
             say(
                 f"Whole public dashboard page {path} (gunicorn, {arguments.workers} workers), target warm p95 <= 500 ms:"
             )

@@ -243,7 +243,7 @@ def _build_records(db: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE vintage_counts AS
         SELECT m.release_id, year(m.event_date) AS year, count(*) AS records
         FROM mirrored m JOIN releases r ON r.id = m.release_id
-        WHERE m.health_related
+        WHERE m.health_related AND coalesce(m.certainty, '') <> 'rumour'  -- never published (registry.publication)
         GROUP BY ALL
         """
     )

@@ -354,7 +354,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 def figures_overview() -> dict[str, Any] | None:
     """The headline of the conflict figures for the site's Figures page: all de-duplicated incidents and
     the records per source; None when the analytics database is not there."""
-    selection = Selection()
+    selection = Selection(public=True)
     try:
         totals = queries.cached("totals", selection, lambda: queries.totals(selection))
         lines = queries.cached("per_source_year", selection, lambda: queries.per_source_year(selection), None)

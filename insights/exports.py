@@ -8,6 +8,10 @@ add the record's place in its release and the rest of its harmonised fields (rea
 insights.mirror), or an incident's records. Which columns an export has is decided in one place,
 `columns()`, so every format holds the same fields and a test can prove that each stays within its level.
 
+What may be published is registry.publication's to say: a public export holds only publishable rows (no
+rumours), and in each row only the values its source publishes (`published_facts` says in SQL where each
+of an incident's values came from; `publication.public_record`/`public_incident` then empty the others).
+
 Exports stream: rows are fetched from DuckDB in batches of BATCH_ROWS and written as they come (CSV, HXL
 and GeoJSON as chunks of bytes, XLSX with openpyxl's write-only workbook), so a large selection never sits
 in memory as a list. What an export holds (the selection in words, the releases it draws on, how many rows,
@@ -34,6 +38,8 @@ from django.utils.translation import gettext_lazy
 from insights import analytics_db, labels, mirror, queries
 from insights.analytics_db import COUNTS
 from insights.filters import DEDUPLICATED, PER_SOURCE, Selection
+from registry import publication
+from registry.incidents import SOURCE_RANK
 from sources.schema import HARMONISED_FIELDS
 
 CSV, XLSX, GEOJSON, HXL = "csv", "xlsx", "geojson", "hxl"
@@ -54,28 +60,11 @@ CONTENT_TYPES = {
 }
 EXTENSIONS = {CSV: "csv", HXL: "hxl.csv", XLSX: "xlsx", GEOJSON: "geojson"}
 
-# The only columns that may leave the system to anonymous users: when, where (to the first administrative
-# level and the coordinates the sources published), what, by whom in categories, how certain, the counts,
-# and which sources and source ids. Never a description, a name, a source's own wording or where a row sits
-# in a file.
-PUBLIC_FIELDS: tuple[str, ...] = (
-    "incident_id",
-    "source",
-    "source_id",
-    "sources",
-    "event_date",
-    "date_precision",
-    "country_iso3",
-    "admin1",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "attack_families",
-    "resources",
-    "perpetrator_category",
-    "certainty",
-    *COUNTS,
-)
+# The only columns that may leave the system to anonymous users (registry.publication decides): when, where
+# (to the first administrative level and the coordinates the sources published), what, by whom in
+# categories, how certain, the counts, and which sources and source ids. Never a description, a name, a
+# source's own wording or where a row sits in a file. A row leaves empty what its source does not publish.
+PUBLIC_FIELDS: tuple[str, ...] = publication.PUBLIC_FIELDS
 
 # The harmonised fields that only the mirror has (the analytics facts carry the public ones); the
 # description stays in the database (mirror.LEFT_OUT) and `health_related` is true for every exported row.
@@ -228,8 +217,10 @@ class Export:
             raise ExportError(problems)
         # The unit decides which rows: records are the per-source view, incidents the de-duplicated one.
         view = PER_SOURCE if self.unit == RECORDS else DEDUPLICATED
-        if self.selection.view != view:
-            object.__setattr__(self, "selection", replace(self.selection, view=view))
+        # The level decides whether unpublishable rows (rumours) are in: never in a public export.
+        public = self.level == PUBLIC
+        if self.selection.view != view or self.selection.public != public:
+            object.__setattr__(self, "selection", replace(self.selection, view=view, public=public))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -278,10 +269,105 @@ def _one(
 
 # -- Reading the rows -----------------------------------------------------------------------------------------
 
+# The fields of a public row that only some sources publish, and so need to know where they came from: for
+# an incident, `<field>_from` (registry.publication.origin_key) names the source its value was taken from.
+ORIGIN_COUNTS: tuple[str, ...] = tuple(name for name in COUNTS if publication.needs_origin(name))
+ORIGIN_KEYS: tuple[str, ...] = (
+    publication.COORDINATES_FROM,
+    publication.ADMIN1_FROM,
+    *(publication.origin_key(name) for name in ORIGIN_COUNTS),
+)
+
+
+def _same_place(record: str, incident: str) -> str:
+    return (
+        f"{incident}.latitude IS NOT NULL AND {record}.latitude = {incident}.latitude "
+        f"AND {record}.longitude = {incident}.longitude "
+        f"AND coalesce({record}.geo_precision, '') = coalesce({incident}.geo_precision, '')"
+    )
+
+
+def published_facts(selection: Selection) -> tuple[str, list[Any]]:
+    """SQL that reads the facts of a public selection, each with ORIGIN_KEYS: the source each value that
+    only some sources publish was taken from, for registry.publication to decide whether it may be shown.
+
+    A record's values all come from its own source. An incident takes each value whole from one of its
+    records (registry/incidents.py, "Canonical incidents" in docs/linkage.md); the analytics database has
+    the records, so the origin is found again by the same precedence: the coordinates from the
+    highest-ranked record with the same coordinates and precision; admin1 from that record when it has the
+    incident's admin1, else from the highest-ranked record with that admin1; each count from the
+    highest-ranked record that gives it, when its value is the incident's. Where no record matches (the
+    registry changed after the analytics database was built), the origin is unknown and the value is not
+    published."""
+    if not selection.public:
+        raise ValueError("published_facts reads public selections only")
+    where, params = selection.where()
+    if not selection.deduplicated:
+        origins = ", ".join(f"source AS {key}" for key in ORIGIN_KEYS)
+        return f"SELECT *, {origins} FROM facts WHERE {where}", params  # noqa: S608 (our names)
+    counts = ", ".join(ORIGIN_COUNTS)
+    picked = ",\n".join(
+        f"arg_min(r.source, r.source_key) FILTER (r.{name} IS NOT NULL) AS {name}_source, "
+        f"arg_min(r.{name}, r.source_key) FILTER (r.{name} IS NOT NULL) AS {name}_value"
+        for name in ORIGIN_COUNTS
+    )
+    chosen = ",\n".join(
+        f"CASE WHEN o.{name}_value = f.{name} THEN o.{name}_source END AS {publication.origin_key(name)}"
+        for name in ORIGIN_COUNTS
+    )
+    # Column names are this module's constants; the selection's values and the ranks are parameters.
+    sql = f"""
+        WITH f AS (SELECT * FROM facts WHERE {where}),
+        r AS (
+            SELECT incident_id, source, admin1, latitude, longitude, geo_precision, {counts},
+                   lpad(coalesce(list_position(?::VARCHAR[], source), 99)::VARCHAR, 3, '0') || source
+                       AS source_key
+            FROM facts WHERE unit = 'record' AND incident_id IS NOT NULL
+        ),
+        o AS (
+            SELECT f.fact_id,
+                   arg_min(r.source, r.source_key) FILTER ({_same_place("r", "f")}) AS place_source,
+                   arg_min(r.admin1, r.source_key) FILTER ({_same_place("r", "f")}) AS place_admin1,
+                   arg_min(r.source, r.source_key)
+                       FILTER (coalesce(r.admin1, '') <> '' AND r.admin1 = f.admin1) AS named_source,
+                   {picked}
+            FROM f JOIN r ON r.incident_id = f.fact_id
+            GROUP BY f.fact_id
+        )
+        SELECT f.*,
+               o.place_source AS {publication.COORDINATES_FROM},
+               CASE
+                   WHEN coalesce(f.admin1, '') = '' THEN NULL
+                   WHEN coalesce(o.place_admin1, '') <> '' THEN
+                       CASE WHEN o.place_admin1 = f.admin1 THEN o.place_source END
+                   ELSE o.named_source
+               END AS {publication.ADMIN1_FROM},
+               {chosen}
+        FROM f LEFT JOIN o ON o.fact_id = f.fact_id
+    """  # noqa: S608
+    return sql, [*params, list(SOURCE_RANK)]
+
+
+def publicly_located(alias: str = "p") -> tuple[str, list[Any]]:
+    """SQL condition on a row of `published_facts`: it has coordinates that may be published."""
+    sources = list(publication.sources_publishing("latitude"))
+    condition = (
+        f"{alias}.latitude IS NOT NULL AND {alias}.longitude IS NOT NULL "
+        f"AND list_contains(?::VARCHAR[], {alias}.{publication.COORDINATES_FROM})"
+    )
+    return condition, [sources]
+
+
+def public_values(row: dict[str, Any], *, incident: bool) -> dict[str, Any]:
+    """A row of `published_facts` as it may be shown (registry.publication decides)."""
+    return publication.public_row(row, incident=incident)
+
 
 def _select(export: Export, *, located_only: bool = False, facts: str = "facts") -> tuple[str, list[Any]]:
     """The SQL that reads the export's rows in order, and its parameters. `facts` is the facts table's name
     (qualified when it is read from an attached database)."""
+    if export.level == PUBLIC:
+        return _select_public(export, located_only=located_only)
     where, params = export.selection.where()
     if located_only:
         where += " AND latitude IS NOT NULL AND longitude IS NOT NULL"
@@ -308,12 +394,29 @@ def _select(export: Export, *, located_only: bool = False, facts: str = "facts")
     return sql, params
 
 
+def _select_public(export: Export, *, located_only: bool) -> tuple[str, list[Any]]:
+    """A public export's rows: its columns, then the origins of its values (see `published_facts`)."""
+    published, params = published_facts(export.selection)
+    names = [*export.columns, *(key for key in ORIGIN_KEYS if key not in export.columns)]
+    condition = "TRUE"
+    if located_only:
+        condition, located = publicly_located()
+        params = [*params, *located]
+    sql = (
+        f"SELECT {', '.join(f'p.{name}' for name in names)} FROM ({published}) p "  # noqa: S608
+        f"WHERE {condition} ORDER BY p.event_date NULLS LAST, p.fact_id"
+    )
+    return sql, params
+
+
 def _needs_mirror(export: Export) -> bool:
     return any(name in MIRROR_FIELDS for name in export.columns)
 
 
 def rows(export: Export, *, located_only: bool = False) -> Iterator[tuple[Any, ...]]:
-    """The export's rows as tuples in the order of `export.columns`, fetched BATCH_ROWS at a time."""
+    """The export's rows as tuples in the order of `export.columns`, fetched BATCH_ROWS at a time. A public
+    export's values are those registry.publication lets through; located_only keeps the rows with
+    coordinates that may be shown."""
     if _needs_mirror(export):
         # The mirror's views live in their own in-memory database; the facts are attached to it read-only.
         db = mirror.connect()
@@ -330,7 +433,14 @@ def rows(export: Export, *, located_only: bool = False) -> Iterator[tuple[Any, .
     cursor = analytics_db.connection().cursor()
     try:
         sql, params = _select(export, located_only=located_only)
-        yield from _fetch(cursor, sql, params)
+        if export.level != PUBLIC:
+            yield from _fetch(cursor, sql, params)
+            return
+        names = [*export.columns, *(key for key in ORIGIN_KEYS if key not in export.columns)]
+        incident = export.unit == INCIDENTS
+        for found in _fetch(cursor, sql, params):
+            shown = public_values(dict(zip(names, found, strict=True)), incident=incident)
+            yield tuple(shown.get(name) for name in export.columns)
     finally:
         cursor.close()
 
@@ -342,19 +452,28 @@ def _fetch(db: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Iterat
 
 
 def counts(export: Export) -> dict[str, int]:
-    """How many rows the export has, and how many of them have coordinates."""
-    where, params = export.selection.where()
+    """How many rows the export has, and how many of them have coordinates (that may be shown, in a
+    public export)."""
     cursor = analytics_db.connection().cursor()
     try:
-        found = cursor.execute(
-            "SELECT count(*), count(*) FILTER (latitude IS NOT NULL AND longitude IS NOT NULL) "  # noqa: S608
-            f"FROM facts WHERE {where}",
-            params,
-        ).fetchone()
+        if export.level == PUBLIC:
+            published, params = published_facts(export.selection)
+            located, more = publicly_located()
+            found = cursor.execute(
+                f"SELECT count(*), count(*) FILTER ({located}) FROM ({published}) p",  # noqa: S608
+                [*more, *params],
+            ).fetchone()
+        else:
+            where, params = export.selection.where()
+            found = cursor.execute(
+                "SELECT count(*), count(*) FILTER (latitude IS NOT NULL AND longitude IS NOT NULL) "  # noqa: S608
+                f"FROM facts WHERE {where}",
+                params,
+            ).fetchone()
     finally:
         cursor.close()
-    total, located = (int(value) for value in found) if found else (0, 0)
-    return {"rows": total, "located": located, "without_coordinates": total - located}
+    total, located_rows = (int(value) for value in found) if found else (0, 0)
+    return {"rows": total, "located": located_rows, "without_coordinates": total - located_rows}
 
 
 # -- What the export holds ------------------------------------------------------------------------------------
@@ -395,6 +514,15 @@ def metadata(export: Export, *, now: datetime.datetime | None = None) -> dict[st
             % {"separator": LIST_SEPARATOR.strip()},
         ],
     }
+    if export.level == PUBLIC:
+        found["notes"].append(
+            _(
+                "Only what may be published is here: no record or incident at the certainty level "
+                "“rumour”, and no value that the source it comes from does not publish itself (WHO SSA "
+                "publishes no place below the country; our own field reports give no place below the "
+                "country and no counts per type of person). Such values are empty."
+            )
+        )
     if export.format == GEOJSON:
         found["without_coordinates"] = figures["without_coordinates"]
         found["notes"].append(

@@ -2,6 +2,11 @@
 
 One `Selection` serves the dashboard, the map, the report builder, the exports and the API; `from_query`
 reads it from query parameters, with an error per parameter that names it and the value it refused.
+
+A `public` selection holds only the rows that may be published (registry.publication: records and incidents
+at the level "rumour" are never shown or counted in public). Selections are not public unless asked for
+(`Selection(public=True)`, `from_query(..., public=True)`): every public output asks (the map, the public
+API and the public exports do; docs/publication.md lists them).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from registry.publication import UNPUBLISHED_CERTAINTY
 
 DEDUPLICATED = "deduplicated"
 PER_SOURCE = "per_source"
@@ -38,6 +45,8 @@ class Selection:
     sources: tuple[str, ...] = ()  # none: every source
     view: str = DEDUPLICATED  # DEDUPLICATED: incidents; PER_SOURCE: source records
     certainty: tuple[str, ...] = ()  # none: every level
+    # Only what may be published (registry.publication.publishable): every public output asks for it.
+    public: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -74,6 +83,10 @@ class Selection:
             among("country_iso3", self.countries)
         if self.certainty:
             among("certainty", self.certainty)
+        if self.public:
+            unpublished = sorted(UNPUBLISHED_CERTAINTY)
+            conditions.append(f"coalesce(certainty, '') NOT IN ({', '.join('?' for _ in unpublished)})")
+            params.extend(unpublished)
         return " AND ".join(conditions), params
 
     def key(self) -> str:
@@ -86,6 +99,7 @@ class Selection:
                 ",".join(self.sources),
                 self.view,
                 ",".join(self.certainty),
+                *(["public"] if self.public else []),
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:24]
@@ -156,9 +170,11 @@ def from_query(
     known_sources: tuple[str, ...] | None = None,
     known_certainty: tuple[str, ...] | None = None,
     default_view: str = DEDUPLICATED,
+    public: bool = False,
 ) -> Selection:
     """Read a selection from query parameters: `from`, `to` (a date or a year), `country` (ISO3, repeated
-    or comma-separated), `source`, `view` (deduplicated | per_source) and `certainty`."""
+    or comma-separated), `source`, `view` (deduplicated | per_source) and `certainty`. With `public`, only
+    what may be published (see the module's docstring)."""
     from sources.crosswalks import crosswalks
 
     problems: dict[str, str] = {}
@@ -199,7 +215,7 @@ def from_query(
         }
     if problems:
         raise SelectionError(problems)
-    return Selection(date_from, date_to, countries, sources, view, certainty)
+    return Selection(date_from, date_to, countries, sources, view, certainty, public=public)
 
 
 def _source_rank(slug: str) -> tuple[int, str]:

@@ -113,7 +113,8 @@ class SelectionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         try:
-            self.selection = filters.from_query(self.data, known_sources=self.known_sources())
+            # Every page with this form is public: rumours are neither shown nor counted.
+            self.selection = filters.from_query(self.data, known_sources=self.known_sources(), public=True)
         except SelectionError as error:
             for name, problem in error.problems.items():
                 self.add_error(name if name in self.fields else None, problem)

@@ -6,15 +6,17 @@ code as a three-digit string in `id`; the analytics database carries ISO alpha-3
 few outlines have no code (Kosovo, Somaliland, N. Cyprus, ...): those that the data sets do code are matched
 by the outline's name instead (OUTLINE_NAMES).
 
-Anonymous visitors get only public fields of an event: date, country, first-level area, coordinates,
-attack-type families, sources and counts. Staff who may analyse data also get the incident each event
-belongs to, to open its page.
+Everyone gets only public fields of an event: date, country, first-level area, coordinates, attack-type
+families, sources and counts, as registry.publication lets them through: no event at the level "rumour",
+and only events whose coordinates come from a source that publishes them (not WHO SSA, not our own field
+reports). Staff who may analyse data also get the incident each event belongs to, to open its page.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -22,7 +24,7 @@ import pycountry
 from django.urls import reverse
 from django.utils.formats import number_format
 
-from insights import analytics_db, labels, queries
+from insights import analytics_db, exports, labels, queries
 from insights.filters import Selection
 
 # Alpha-3 codes the data sets use for places whose outline has no ISO numeric code: the outline's name.
@@ -32,7 +34,7 @@ OUTLINE_NAMES = {"XKX": "Kosovo", "KOS": "Kosovo"}
 PALETTE = ("#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000")
 CLASS_COUNT = 6
 
-# The counts a point carries (queries.points selects these).
+# The counts a point carries.
 POINT_COUNTS = ("health_workers_killed", "facilities_destroyed")
 
 # At most this many points go to the map (the newest); the page says so when there are more.
@@ -61,9 +63,15 @@ def alpha3_code(numeric: str) -> str | None:
 # -- Countries ------------------------------------------------------------------------------------------------
 
 
+def public(selection: Selection) -> Selection:
+    """The map is a public page: its figures are those of the publishable rows only."""
+    return selection if selection.public else replace(selection, public=True)
+
+
 def country_rows(selection: Selection) -> list[dict[str, Any]]:
     """Events per country of the selection, each with its alpha-3 and numeric code, its name and the
     headline counts, most events first."""
+    selection = public(selection)
     rows = queries.cached("map_countries", selection, lambda: queries.per_country(selection))
     found = []
     for row in rows:
@@ -157,10 +165,65 @@ def countries_document(selection: Selection) -> dict[str, Any]:
 # -- Points ---------------------------------------------------------------------------------------------------
 
 
+_POINT_COLUMNS = (
+    "fact_id",
+    "unit",
+    "source",
+    "sources",
+    "event_date",
+    "country_iso3",
+    "admin1",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "certainty",
+    "attack_families",
+    *POINT_COUNTS,
+)
+
+
+def public_points(selection: Selection, limit: int = POINT_LIMIT) -> dict[str, Any]:
+    """The events of the selection whose coordinates may be published, newest first, at most `limit`,
+    each as registry.publication lets it through, with `fact_id` and `unit`; says how many there are."""
+    selection = public(selection)
+    published, params = exports.published_facts(selection)
+    located, more = exports.publicly_located()
+    names = [*_POINT_COLUMNS, *exports.ORIGIN_KEYS]
+    cursor = analytics_db.connection().cursor()
+    try:
+        # Column names are constants; the selection's values are parameters.
+        total_row = cursor.execute(
+            f"SELECT count(*) FROM ({published}) p WHERE {located}",  # noqa: S608
+            [*params, *more],
+        ).fetchone()
+        found = cursor.execute(
+            f"SELECT {', '.join(f'p.{name}' for name in names)} FROM ({published}) p "  # noqa: S608
+            f"WHERE {located} ORDER BY p.event_date DESC NULLS LAST, p.fact_id LIMIT {int(limit)}",
+            [*params, *more],
+        ).fetchall()
+    finally:
+        cursor.close()
+    incident = selection.deduplicated
+    rows = []
+    for values in found:
+        row = dict(zip(names, values, strict=True))
+        shown = exports.public_values(row, incident=incident)
+        rows.append(
+            {
+                "fact_id": row["fact_id"],
+                "unit": row["unit"],
+                **{name: shown.get(name) for name in _POINT_COLUMNS if name not in ("fact_id", "unit")},
+                "event_date": row["event_date"].isoformat() if row["event_date"] else None,
+            }
+        )
+    return {"total": int(total_row[0]) if total_row else 0, "shown": len(rows), "rows": rows}
+
+
 def points_data(selection: Selection) -> dict[str, Any]:
-    """queries.points for the selection, at most POINT_LIMIT, cached (the page and the GeoJSON share it)."""
+    """`public_points` for the selection, at most POINT_LIMIT, cached (the page and the GeoJSON share it)."""
+    selection = public(selection)
     limit = POINT_LIMIT
-    return queries.cached("map_points", selection, lambda: queries.points(selection, limit), limit)
+    return queries.cached("map_points", selection, lambda: public_points(selection, limit), limit)
 
 
 def _incident_ids(selection: Selection, fact_ids: list[int]) -> dict[int, int]:
@@ -194,6 +257,7 @@ def points_collection(selection: Selection, *, with_incidents: bool = False) -> 
 
     `with_incidents` (staff who may analyse data) adds each event's incident id and number, and the
     address template of the incident page."""
+    selection = public(selection)
     data = points_data(selection)
     incidents = (
         _incident_ids(selection, [int(row["fact_id"]) for row in data["rows"]]) if with_incidents else {}

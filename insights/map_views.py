@@ -3,7 +3,8 @@
 The page reads the selection as the dashboard does (insights.forms.SelectionForm, which reads it with
 insights.filters.from_query), and shows the same filter form; the browser then fetches
 the countries (choropleth) and the located events (GeoJSON points) with the same query parameters. Staff who
-may analyse data also get, in each point, the incident it belongs to.
+may analyse data also get, in each point, the incident it belongs to. The map is public for everyone: its
+events and figures are the publishable ones only (registry.publication, applied in insights.geo).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def read_selection(request: HttpRequest) -> Selection:
         raise SelectionError(
             {problem["parameter"] or "query": problem["message"] for problem in form.problems()}
         )
-    return form.selection
+    return geo.public(form.selection)
 
 
 def shown_form(request: HttpRequest, selection: Selection, options: dict[str, Any]) -> SelectionForm:
@@ -85,10 +86,16 @@ def may_open_incidents(request: HttpRequest) -> bool:
 def extra_overlays(request: HttpRequest) -> list[dict[str, str]]:
     """More GeoJSON layers for the map's layer control, each {"id", "label", "url"}.
 
-    None yet: the facility registry (a later issue) adds its layer here, as {"id": "facilities",
-    "label": _("Facilities"), "url": reverse(...)} with a FeatureCollection of points whose properties
-    carry a "name"."""
-    return []
+    The registered medical facilities (api.facilities `/map`): for the public only those whose location
+    may be published; staff who document attacks or analyse data get every facility (the endpoint decides,
+    from the session the map's script sends along)."""
+    return [
+        {
+            "id": "facilities",
+            "label": _("Medical facilities"),
+            "url": reverse("api-v1:facilities_map"),
+        }
+    ]
 
 
 def _query_string(selection: Selection) -> str:
@@ -138,7 +145,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         form = selection_form(request, options)
         if form.selection is None or form.errors:
             return render(request, template, {"form": form, "problems": form.problems()}, status=400)
-        selection = form.selection
+        selection = geo.public(form.selection)
         form = shown_form(request, selection, options)
         points = geo.points_data(selection)
         totals = queries.cached("totals", selection, lambda: queries.totals(selection))

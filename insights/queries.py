@@ -390,24 +390,20 @@ def releases_used(selection: Selection) -> list[dict[str, Any]]:
 
 
 def available() -> dict[str, Any]:
-    """What the filters can offer: sources, countries and certainty levels present, and the years."""
+    """What the (public) filters can offer: sources, countries and certainty levels present, and the years;
+    rows at a level that is never published (registry.publication) offer nothing."""
+    published = "coalesce(certainty, '') <> 'rumour'"
+
+    def distinct(expression: str, condition: str) -> list[Any]:
+        rows = _rows(
+            f"SELECT DISTINCT {expression} AS value FROM facts WHERE {condition} AND {published} ORDER BY 1",  # noqa: S608
+            [],
+        )
+        return [row["value"] for row in rows]
+
     return {
-        "sources": [
-            row["source"]
-            for row in _rows("SELECT DISTINCT source FROM facts WHERE unit = 'record' ORDER BY source", [])
-        ],
-        "countries": [
-            row["country"]
-            for row in _rows(
-                "SELECT DISTINCT country_iso3 AS country FROM facts WHERE country_iso3 <> '' ORDER BY 1", []
-            )
-        ],
-        "certainty": [
-            row["certainty"]
-            for row in _rows("SELECT DISTINCT certainty FROM facts WHERE certainty <> '' ORDER BY 1", [])
-        ],
-        "years": [
-            row["year"]
-            for row in _rows("SELECT DISTINCT year FROM facts WHERE year IS NOT NULL ORDER BY 1", [])
-        ],
+        "sources": distinct("source", "unit = 'record'"),
+        "countries": distinct("country_iso3", "country_iso3 <> ''"),
+        "certainty": distinct("certainty", "certainty <> ''"),
+        "years": distinct("year", "year IS NOT NULL"),
     }

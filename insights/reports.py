@@ -168,7 +168,8 @@ def set_public(actor: Any, report: PolicyReport, public: bool) -> PolicyReport:
 
 def selection_of(report: PolicyReport) -> Selection:
     """The report's selection, read back from what it stored."""
-    return from_query(report.selection or {})
+    # Reports can be published, so they hold only what may be published (registry.publication).
+    return from_query(report.selection or {}, public=True)
 
 
 def _selection_text(query: dict[str, Any]) -> str:
@@ -798,19 +799,31 @@ def per_area(selection: Selection, limit: int = TOP_AREAS) -> dict[str, Any]:
     and how many areas there are."""
 
     def compute() -> dict[str, Any]:
-        where, params = selection.where()
-        sums = ", ".join(f"sum({name}) AS {name}" for name in queries.HEADLINE_COUNTS)
+        # The area only where its source publishes it (registry.publication): reports can be published.
+        from insights import exports
+        from registry import publication
+
+        published, params = exports.published_facts(selection)
+        columns = ", ".join(["admin1", publication.ADMIN1_FROM, *queries.HEADLINE_COUNTS])
         cursor = analytics_db.connection().cursor()
         try:
-            result = cursor.execute(
-                f"SELECT coalesce(trim(admin1), '') AS area, count(*) AS events, {sums} "  # noqa: S608
-                f"FROM facts WHERE {where} GROUP BY ALL ORDER BY events DESC, area",
-                params,
-            )
+            result = cursor.execute(f"SELECT {columns} FROM ({published}) published", params)  # noqa: S608
             names = [column[0] for column in result.description]
-            rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+            areas: dict[str, dict[str, Any]] = {}
+            for values in result.fetchall():
+                row = dict(zip(names, values, strict=True))
+                shown = publication.publishes(row[publication.ADMIN1_FROM], "admin1")
+                area = (row["admin1"] or "").strip() if shown else ""
+                found = areas.setdefault(
+                    area, {"area": area, "events": 0, **dict.fromkeys(queries.HEADLINE_COUNTS)}
+                )
+                found["events"] += 1
+                for name in queries.HEADLINE_COUNTS:
+                    if row[name] is not None:
+                        found[name] = (found[name] or 0) + int(row[name])
         finally:
             cursor.close()
+        rows = sorted(areas.values(), key=lambda row: (-row["events"], row["area"]))
         return {"areas": len([row for row in rows if row["area"]]), "rows": rows[:limit]}
 
     return queries.cached("report_areas", selection, compute, limit)
@@ -925,7 +938,9 @@ def _places(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _map_block(selection: Selection) -> Block | None:
-    found = queries.points(selection, MAP_POINTS)
+    from insights import geo
+
+    found = geo.public_points(selection, MAP_POINTS)  # only coordinates that may be published
     if not found["rows"]:
         return None
     block = Block("map", None, country_map(selection.countries[0], found["rows"]))
@@ -995,6 +1010,7 @@ def _fields(selection: Selection) -> dict[str, Any]:
         "sources": selection.sources,
         "view": selection.view,
         "certainty": selection.certainty,
+        "public": selection.public,
     }
 
 

@@ -283,18 +283,21 @@ def score(frame: pa.Table, options: LinkageOptions, progress: Progress | None = 
         # pairs inside one source and identical copies (SHCC in SiND) would teach the model what a copy
         # looks like, not what two reports of one attack look like.
         apart = training_filter(options)
-        linker.training.estimate_probability_two_random_records_match(
-            [f"l.country = r.country AND l.day_number = r.day_number AND {apart}"],
-            recall=options.deterministic_recall,
-        )
-        prior = linker._settings_obj._probability_two_random_records_match
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                [f"l.country = r.country AND l.day_number = r.day_number AND {apart}"],
+                recall=options.deterministic_recall,
+            )
+            prior = linker._settings_obj._probability_two_random_records_match
+        except Exception:  # Splink refuses more rule matches than the recall allows (a handful of records)
+            prior = 0.0
         if 0 < prior < 1:
             trained.append("prior")
         else:
-            # No pair met the rule (a handful of records): the estimate is 0, whose weight is minus infinity.
-            # The documented starting value stays.
+            # No pair met the rule, or nearly every pair did (a handful of records): the estimate is 0 or 1,
+            # whose weight is infinite. The documented starting value stays.
             linker._settings_obj._probability_two_random_records_match = STARTING_PRIOR
-            trained.append("prior skipped: no pair met the rule")
+            trained.append("prior skipped: too few records for the rule")
         # How often records that are not one incident agree by chance depends on the data (how many
         # attacks a day, how many places): always measured, even on a few records.
         say("training: u values by random sampling")

@@ -101,3 +101,6 @@ class IncidentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident} ← {self.record_key}"
+
+
+from registry.field_report_models import FieldReport  # noqa: E402, F401  (field reports: their own module)

@@ -56,6 +56,14 @@ def _analytics_dir(settings: Any, _session_analytics_dir: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _evidence_store(settings: Any, _session_analytics_dir: Path) -> None:
+    # Evidence files and the key that seals them stay out of the data directory; a test of the store itself
+    # sets its own folder (tests/test_evidence_helpers.py).
+    settings.EVIDENCE_DIR = _session_analytics_dir.parent / "evidence-store"
+    settings.EVIDENCE_KEY_FILE = _session_analytics_dir.parent / "evidence.key"
+
+
+@pytest.fixture(autouse=True)
 def _no_demo_datasets(settings: Any) -> None:
     # `load_demo` imports and links datasets for the dashboard (insights.demo); that is tested on its own.
     settings.DEMO_DATASETS = "none"

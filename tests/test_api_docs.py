@@ -37,6 +37,18 @@ def test_openapi_document_lists_every_operation_and_the_report_fields(client: Cl
                 "vintages",
             )
         ),
+        "/api/v1/field-reports",
+        "/api/v1/field-reports/{report_id}",
+        "/api/v1/field-reports/{report_id}/submit",
+        "/api/v1/evidence",
+        "/api/v1/evidence/{item_id}",
+        "/api/v1/facilities",
+        "/api/v1/facilities/map",
+        "/api/v1/facilities/{facility_id}",
+        "/api/v1/facilities/{facility_id}/incidents",
+        "/api/v1/accountability/figure",
+        "/api/v1/accountability/investigations",
+        "/api/v1/accountability/investigations/{investigation_id}",
     }
     body = document["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert set(body["schema"]["properties"]) == set(ReportForm.base_fields)

@@ -298,7 +298,10 @@ def test_the_page_has_the_map_its_data_addresses_and_the_table_of_countries(
     assert config["countriesUrl"] == url("map_countries") + "?view=per_source&from=2024-01-01"
     assert config["worldUrl"].endswith("vendor/world/countries-50m.json")
     assert config["imagePath"].endswith("vendor/leaflet/images/")
-    assert config["tileUrl"] is None and config["overlays"] == []
+    assert config["tileUrl"] is None
+    assert config["overlays"] == [
+        {"id": "facilities", "label": "Medical facilities", "url": "/api/v1/facilities/map"}
+    ]
     assert config["strings"]["points"] == "Records"
     # 2024, per source: ssa-3, ssa-4, ii-2, ii-3 and awsd-1; three of them located.
     assert "3 of the 5 events in this selection have a place on the map." in text

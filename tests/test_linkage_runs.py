@@ -243,5 +243,18 @@ def test_a_handful_of_records_without_a_same_day_pair_still_links() -> None:
     finished = link_now()
 
     assert finished.status == LinkageRun.Status.DONE
-    assert "prior skipped: no pair met the rule" in finished.figures["trained"]
+    assert "prior skipped: too few records for the rule" in finished.figures["trained"]
     assert Incident.objects.filter(status=Incident.Status.ACTIVE).count() in (2, 3)
+
+
+def test_two_records_of_one_attack_link_without_a_trained_prior() -> None:
+    from tests.incident_helpers import record, release
+
+    first = record(release("who-ssa"), "w-1", date=datetime.date(2024, 5, 1), country="SDN")
+    second = record(release("awsd"), "a-1", date=datetime.date(2024, 5, 1), country="SDN")
+
+    finished = link_now()
+
+    assert finished.status == LinkageRun.Status.DONE
+    assert "prior skipped: too few records for the rule" in finished.figures["trained"]
+    assert incident_of(first).pk and incident_of(second).pk

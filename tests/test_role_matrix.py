@@ -21,6 +21,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Membership, Organisation, User
 from accounts.roles import GRANTS, Permission, Role
+from evidence.models import Bundle, EvidenceItem
+from facilities import actions as facility_actions
+from facilities.models import Facility, Notification, Party
 from guidance import overlays
 from guidance.models import Overlay
 from insights.models import PolicyReport
@@ -63,6 +66,7 @@ class Row:
     ok: int = 200
     kwargs: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
     data: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
+    also: Permission | None = None  # a second permission that grants the same answer
 
 
 def _org(world: World) -> dict[str, Any]:
@@ -115,6 +119,100 @@ def _policy_report(world: World) -> dict[str, Any]:
 
 def _policy_report_chart(world: World) -> dict[str, Any]:
     return {**_policy_report(world), "key": "per-year", "extension": "svg"}
+
+
+def _evidence_item(world: World) -> dict[str, Any]:
+    """A row only: its file is not in the store, so the download sends the user back to the item (302)."""
+    item = EvidenceItem.objects.filter(
+        organisation=world.organisation
+    ).first() or EvidenceItem.objects.create(
+        organisation=world.organisation,
+        kind="photo",
+        sha256="0" * 64,
+        size=1,
+        content_type="image/png",
+        collected_by="Matrix",
+        collected_at=timezone.now(),
+        how="recorded_on_scene",
+    )
+    return {"pk": item.pk}
+
+
+def _evidence_bundle(world: World) -> dict[str, Any]:
+    bundle = Bundle.objects.filter(organisation=world.organisation).first() or Bundle.objects.create(
+        organisation=world.organisation, created_at=timezone.now(), reason="Matrix", signer_fingerprint=""
+    )
+    return {"pk": bundle.pk}
+
+
+def _facility(world: World) -> dict[str, Any]:
+    found = Facility.objects.filter(name="Matrix Hospital").first() or facility_actions.register_facility(
+        None,
+        world.organisation,
+        {
+            "name": "Matrix Hospital",
+            "facility_type": "hospital",
+            "country_iso3": "SYR",
+            "latitude": 36.2,
+            "longitude": 37.1,
+        },
+    )
+    return {"pk": found.pk}
+
+
+def _party(world: World) -> dict[str, Any]:
+    found, _created = Party.objects.get_or_create(
+        name="Matrix party", defaults={"kind": Party.Kind.ARMED_FORCES}
+    )
+    return {"pk": found.pk}
+
+
+def _notification(world: World) -> dict[str, Any]:
+    found = Notification.objects.first() or facility_actions.create_notification(
+        None,
+        world.organisation,
+        facilities=[Facility.objects.get(pk=_facility(world)["pk"])],
+        parties=[Party.objects.get(pk=_party(world)["pk"])],
+        language="en",
+    )
+    return {"pk": found.pk}
+
+
+def _field_report(world: World) -> dict[str, Any]:
+    """A submitted field report of the world's organisation by a documenter who is none of the personas."""
+    from registry import field_reports
+    from registry.field_report_models import FieldReport
+
+    found = FieldReport.objects.filter(organisation=world.organisation, status="submitted").first()
+    if found is None:
+        author = User.objects.create_user("matrix-documenter")
+        Membership.objects.create(user=author, organisation=world.organisation, role=Role.FIELD_DOCUMENTER)
+        found = field_reports.create(
+            author,
+            world.organisation,
+            {
+                "event_date": date(2024, 2, 14),
+                "country_iso3": "UKR",
+                "attack_types": ["heavy_weapons"],
+                "resources": ["facility"],
+                "certainty": "probable",
+                "perpetrator_category": "unknown",
+                "description": "Matrix",
+            },
+            submit=True,
+        )
+    return {"pk": found.pk}
+
+
+def _investigation(world: World) -> dict[str, Any]:
+    from accountability.models import Investigation
+
+    found = Investigation.objects.filter(organisation=world.organisation).first()
+    if found is None:
+        found = Investigation.objects.create(
+            incident=Incident.objects.create(), organisation=world.organisation, opened="yes", body="un"
+        )
+    return {"pk": found.pk}
 
 
 def _case(world: World) -> dict[str, Any]:
@@ -538,6 +636,156 @@ MATRIX += [
     # back to the runs page with the reason).
     Row("linkage:runs", Scope.GLOBAL, Permission.ANALYSE_DATA),
     Row("insights_staff:refresh", Scope.GLOBAL, Permission.ANALYSE_DATA, method="post", ok=302),
+    Row("evidence:list", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row("evidence:upload", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("evidence:upload", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row("evidence:web_capture", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("evidence:web_capture", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row("evidence:bundles", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row("evidence:bundle_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row(
+        "evidence:bundle_new",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=400,
+        also=Permission.ANALYSE_DATA,
+    ),
+    Row(
+        "evidence:detail",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        kwargs=_evidence_item,
+        also=Permission.ANALYSE_DATA,
+    ),
+    Row(
+        "evidence:file",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        ok=302,
+        kwargs=_evidence_item,
+        also=Permission.ANALYSE_DATA,
+    ),
+    Row(
+        "evidence:transfer",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=302,
+        kwargs=_evidence_item,
+        data=lambda world: {"recipient": "Investigator", "reason": "Matrix"},
+    ),
+    Row(
+        "evidence:bundle_detail",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        kwargs=_evidence_bundle,
+        also=Permission.ANALYSE_DATA,
+    ),
+    Row(
+        "evidence:public_key",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        kwargs=_org,
+        also=Permission.ANALYSE_DATA,
+    ),
+    Row("facilities:list", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row(
+        "facilities:detail",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        kwargs=_facility,
+    ),
+    Row("facilities:new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("facilities:new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row("facilities:edit", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, kwargs=_facility),
+    Row(
+        "facilities:edit", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400, kwargs=_facility
+    ),
+    Row(
+        "facilities:status",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=400,
+        kwargs=_facility,
+    ),
+    Row("facilities:import", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("facilities:import", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row(
+        "facilities:check_proximity",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        method="post",
+        ok=302,
+    ),
+    Row("facilities:parties", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row("facilities:party_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("facilities:party_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row("facilities:party_edit", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, kwargs=_party),
+    Row("facilities:notifications", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row("facilities:notification_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("facilities:notification_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row(
+        "facilities:notification",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        kwargs=_notification,
+    ),
+    Row(
+        "facilities:notification_package",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        kwargs=_notification,
+    ),
+    Row(
+        "facilities:notification_sent",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=400,
+        kwargs=_notification,
+    ),
+    Row(
+        "facilities:notification_acknowledge",
+        Scope.ORGANISATION,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=400,
+        kwargs=_notification,
+    ),
+    Row("field_reports:list", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row("field_reports:new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row(
+        "field_reports:detail",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        kwargs=_field_report,
+    ),
+    Row("field_reports:edit", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, kwargs=_field_report),
+    Row(
+        "field_reports:submit",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        method="post",
+        ok=302,
+        kwargs=_field_report,
+    ),
+    Row("accountability:list", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
+    Row(
+        "accountability:detail",
+        Scope.GLOBAL,
+        Permission.DOCUMENT_ATTACKS,
+        also=Permission.ANALYSE_DATA,
+        kwargs=_investigation,
+    ),
+    Row("accountability:new", Scope.GLOBAL, Permission.ANALYSE_DATA),
+    Row("accountability:edit", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_investigation),
     Row("insights_staff:reports", Scope.GLOBAL, Permission.ANALYSE_DATA),
     Row("insights_staff:report_new", Scope.GLOBAL, Permission.ANALYSE_DATA),
     Row("insights_staff:report", Scope.GLOBAL, Permission.ANALYSE_DATA, kwargs=_policy_report),
@@ -584,7 +832,8 @@ def expected_status(row: Row, persona: str) -> int:
     if persona == SUPERUSER or row.scope is Scope.LOGGED_IN:
         return row.ok
     assert row.permission is not None
-    if row.permission in GRANTS[Role(persona)]:
+    grants = GRANTS[Role(persona)]
+    if row.permission in grants or (row.also is not None and row.also in grants):
         return row.ok
     return 403 if row.scope is Scope.GLOBAL else 404
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+# Commands spelled with a dash on the command line; a Django command module cannot have one in its name.
+ALIASES = {"verify-bundle": "verify_bundle"}
+
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zorgveilig.settings")
@@ -14,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     from zorgveilig.env import SettingsError
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
     try:
         # Read the settings before Django does: its command runner would swallow the error and go on with
         # a partial command list.

@@ -87,9 +87,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
+    "accountability",
     "accounts",
     "api",
     "audit",
+    "evidence",
+    "facilities",
     "guidance",
     "jobs",
     "insights",
@@ -207,6 +210,16 @@ DEMO_DATASETS = env.choice(
 _tiles = env.get("ZORGVEILIG_MAP_TILE_URL")
 MAP_TILE_URL = parse_tile_url("ZORGVEILIG_MAP_TILE_URL", _tiles) if _tiles else ""
 MAP_TILE_ATTRIBUTION = env.get("ZORGVEILIG_MAP_TILE_ATTRIBUTION") or ""
+# Evidence (evidence app): the largest file taken, and the master key that seals stored files and the
+# organisations' signing keys (made on first use, mode 0600; keep it on another volume and back it up).
+EVIDENCE_MAX_FILE_MB = env.int("ZORGVEILIG_EVIDENCE_MAX_MB", default=500, minimum=1, maximum=100_000)
+# Unset: <data dir>/evidence.key and <data dir>/evidence/.
+EVIDENCE_KEY_FILE = env.get("ZORGVEILIG_EVIDENCE_KEY_FILE") or None
+EVIDENCE_DIR: str | None = None
+# Incidents this close to a registered medical facility are linked to it (facilities.proximity).
+FACILITY_PROXIMITY_METRES = env.int(
+    "ZORGVEILIG_FACILITY_PROXIMITY_METRES", default=1000, minimum=1, maximum=100_000
+)
 # Public exports (insights) per hour from one network, counted in the cache; analysts are not counted.
 INSIGHTS_EXPORT_RATE_LIMIT = env.int("ZORGVEILIG_EXPORT_RATE_LIMIT", default=60, minimum=1, maximum=1_000_000)
 GUIDANCE_PDF_RATE_LIMIT = env.int("ZORGVEILIG_PDF_RATE_LIMIT", default=30, minimum=1, maximum=1_000_000)
