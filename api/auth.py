@@ -10,11 +10,12 @@ there to keep someone from hammering the table, and to show up in the throttle's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from ninja.security import HttpBearer
 
 from accounts import api_tokens
@@ -63,32 +64,44 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        throttle = failure_throttle()
-        network = client_key(request)
-        refusal = throttle.refusal(network)
-        if refusal is not None:
-            raise ApiError(
-                429,
-                ngettext(
-                    "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minute.",
-                    "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minutes.",
-                    refusal.minutes,
-                )
-                % {"minutes": refusal.minutes},
-                headers={"Retry-After": str(refusal.retry_after)},
-            )
-        try:
-            access = api_tokens.authenticate(token)
-        except TokenRefused as refused:
-            throttle.fail(network)
-            raise ApiError(
-                401,
-                str(refused),
-                code=str(refused.reason),
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            ) from None
-        if not api_tokens.may_hold_tokens(access.user):
-            # As on the staff pages: without the permission anywhere, 403; a case of an organisation where
-            # the user does not handle cases is a 404 (meldpunt.cases.case_for).
-            raise ApiError(403, _("This account does not handle cases, so it cannot use the cases API."))
+        access = token_access(request, token)
+        if not self.allows(access.user):
+            raise ApiError(403, str(self.refusal_text))
         return Caller(access)
+
+    # What this API needs of the token's user; the cases API: handling cases (as on the staff pages, without
+    # the permission anywhere a 403; a case of an organisation where the user does not handle cases is a 404,
+    # meldpunt.cases.case_for). Other routers subclass and override both.
+    refusal_text: Any = gettext_lazy("This account does not handle cases, so it cannot use the cases API.")
+
+    def allows(self, user: Any) -> bool:
+        return api_tokens.may_hold_tokens(user)
+
+
+def token_access(request: HttpRequest, token: str) -> TokenAccess:
+    """The access a bearer token gives, with the failure throttle per network: 429 while the network is
+    refused, 401 (and a counted failure) for a token that is not valid."""
+    throttle = failure_throttle()
+    network = client_key(request)
+    refusal = throttle.refusal(network)
+    if refusal is not None:
+        raise ApiError(
+            429,
+            ngettext(
+                "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minute.",
+                "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minutes.",
+                refusal.minutes,
+            )
+            % {"minutes": refusal.minutes},
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
+    try:
+        return api_tokens.authenticate(token)
+    except TokenRefused as refused:
+        throttle.fail(network)
+        raise ApiError(
+            401,
+            str(refused),
+            code=str(refused.reason),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None

@@ -20,19 +20,15 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema
 
-from accounts import api_tokens
-from accounts.api_tokens import TokenRefused
 from accounts.twofactor import is_verified
-from api.auth import failure_throttle
+from api.auth import token_access
 from api.errors import ApiError, invalid_input
 from api.schemas import ErrorOut
 from facilities import access
 from facilities.geojson import feature_collection, public_facilities, with_counts
 from facilities.models import Facility, FacilityStatus, FacilityType
-from meldpunt.followup import client_key
 
 router = Router(tags=["facilities"], auth=None)
 
@@ -74,30 +70,7 @@ def staff_user(request: HttpRequest) -> Any | None:
 
 
 def _token_user(request: HttpRequest, token: str) -> Any:
-    throttle = failure_throttle()
-    network = client_key(request)
-    refusal = throttle.refusal(network)
-    if refusal is not None:
-        raise ApiError(
-            429,
-            ngettext(
-                "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minute.",
-                "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minutes.",
-                refusal.minutes,
-            )
-            % {"minutes": refusal.minutes},
-            headers={"Retry-After": str(refusal.retry_after)},
-        )
-    try:
-        return api_tokens.authenticate(token).user
-    except TokenRefused as refused:
-        throttle.fail(network)
-        raise ApiError(
-            401,
-            str(refused),
-            code=str(refused.reason),
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
+    return token_access(request, token).user
 
 
 def _staff_required(request: HttpRequest) -> Any:

@@ -20,16 +20,13 @@ from django import forms
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts import api_tokens
-from accounts.api_tokens import TokenRefused
-from api.auth import Caller, TokenAuth, caller, failure_throttle
+from api.auth import TokenAuth, caller
 from api.errors import ApiError, form_errors, invalid_input
 from api.schemas import ErrorOut
 from evidence import actions as evidence_actions
-from meldpunt.followup import client_key
 from registry import field_reports
 from registry.field_report_forms import FieldReportForm, data_from
 from registry.field_report_models import (
@@ -55,39 +52,12 @@ MAX_PER_PAGE = 100
 class FieldReportTokenAuth(TokenAuth):
     """As api.auth.TokenAuth, but for field documenters and analysts instead of case handlers."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        throttle = failure_throttle()
-        network = client_key(request)
-        refusal = throttle.refusal(network)
-        if refusal is not None:
-            raise ApiError(
-                429,
-                ngettext(
-                    "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minute.",
-                    "Too many wrong API tokens were sent from your network. Try again in %(minutes)d minutes.",
-                    refusal.minutes,
-                )
-                % {"minutes": refusal.minutes},
-                headers={"Retry-After": str(refusal.retry_after)},
-            )
-        try:
-            access = api_tokens.authenticate(token)
-        except TokenRefused as refused:
-            throttle.fail(network)
-            raise ApiError(
-                401,
-                str(refused),
-                code=str(refused.reason),
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            ) from None
-        if not field_reports.may_use(access.user):
-            raise ApiError(
-                403,
-                _(
-                    "This account neither documents attacks nor analyses data, so it cannot use field reports."
-                ),
-            )
-        return Caller(access)
+    refusal_text = gettext_lazy(
+        "This account neither documents attacks nor analyses data, so it cannot use field reports."
+    )
+
+    def allows(self, user: Any) -> bool:
+        return field_reports.may_use(user)
 
 
 router = Router(tags=["field reports"], auth=FieldReportTokenAuth())

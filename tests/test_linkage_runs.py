@@ -258,3 +258,21 @@ def test_two_records_of_one_attack_link_without_a_trained_prior() -> None:
     assert finished.status == LinkageRun.Status.DONE
     assert "prior skipped: too few records for the rule" in finished.figures["trained"]
     assert incident_of(first).pk and incident_of(second).pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_field_report_release_queues_a_linkage_run_and_a_dataset_release_does_not() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from linkage.tasks import run_linkage
+    from sources.signals import release_imported
+    from tests.incident_helpers import release
+
+    release_imported.send(sender=Release, release=release("who-ssa"))
+    assert not LinkageRun.objects.exists()
+
+    release_imported.send(sender=Release, release=release("local", product="field-reports"))
+    release_imported.send(sender=Release, release=release("local", product="field-reports"))
+
+    assert list(LinkageRun.objects.values_list("status", flat=True)) == [LinkageRun.Status.QUEUED]
+    assert DBTaskResult.objects.filter(task_path=run_linkage.module_path).count() == 1
