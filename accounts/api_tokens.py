@@ -1,10 +1,14 @@
-"""API tokens of case handlers: made on a staff page (or by the CLI), shown once, revoked at once.
+"""Staff API tokens: made on a staff page (or by the CLI), shown once, revoked at once.
+
+Case handlers use them for the cases API; field documenters and analysts for field reports, evidence
+metadata, facilities and accountability. Each router of the API decides what it needs of the token's user
+(api.auth.TokenAuth.allows); `may_hold_tokens` only says who may have a token at all.
 
 A token is `zv_` and 43 url-safe characters (256 random bits). The database keeps no copy of it, only:
 
 - a SHA-256 of it (`ApiToken.lookup_hash`) to find the row: the token is random enough that a plain hash
   cannot be reversed, and unlike a keyed hash it survives a change of SECRET_KEY;
-- the handler's private key, sealed under a key derived from the token with HKDF (fast, which is fine for a
+- the user's private key, sealed under a key derived from the token with HKDF (fast, which is fine for a
   256-bit secret; Argon2id is for passwords) and bound to the token row and user by the seal's context.
 
 So a request with the token opens the private key exactly as the web session's cookie half does, and the API
@@ -71,9 +75,13 @@ def _token_key(token: str, salt: bytes, context: str) -> bytes:
     return hkdf.derive(token.encode("utf-8"))
 
 
+# The permissions some part of the API serves; a viewer or a profession editor has nothing to do there.
+TOKEN_PERMISSIONS = (Permission.HANDLE_CASES, Permission.DOCUMENT_ATTACKS, Permission.ANALYSE_DATA)
+
+
 def may_hold_tokens(user: Any) -> bool:
-    """Only case handlers get tokens: the API is for handling cases."""
-    return has_permission(user, Permission.HANDLE_CASES)
+    """Whether `user` may have API tokens: case handlers, field documenters, analysts (and administrators)."""
+    return any(has_permission(user, permission) for permission in TOKEN_PERMISSIONS)
 
 
 # Making and revoking ----------------------------------------------------------------------------------------
@@ -85,7 +93,7 @@ def create_token(
     """A new token for `user`, whose unlocked private key it will carry; returns the row and the token.
 
     The token exists only in the return value: the caller shows it once. ValidationError when the name or
-    the lifetime is not acceptable, when `user` does not handle cases, or when `private_key` is not the
+    the lifetime is not acceptable, when `user` may not have tokens (may_hold_tokens), or when `private_key` is not the
     user's current key.
     """
     name = name.strip()
@@ -101,7 +109,10 @@ def create_token(
             {field: ValidationError(message, code="invalid") for field, message in errors.items()}
         )
     if not may_hold_tokens(user):
-        raise ValidationError(_("Only case handlers can create API tokens."), code="not_handler")
+        raise ValidationError(
+            _("Only case handlers, field documenters and analysts can create API tokens."),
+            code="not_allowed",
+        )
     public_key = HandlerKey.objects.filter(user=user).values_list("public_key", flat=True).first()
     if public_key is None or bytes(public_key) != crypto.public_key_of(private_key):
         raise ValidationError(

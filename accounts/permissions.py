@@ -64,15 +64,18 @@ def organisation_for(user: Any, slug: str, permission: Permission) -> Organisati
 ViewFunction = Callable[..., HttpResponse]
 
 
-def permission_required(permission: Permission) -> Callable[[ViewFunction], ViewFunction]:
-    """Anonymous visitors go to the login page (and come back); others without `permission` get a 403."""
+def permission_required(*permissions: Permission) -> Callable[[ViewFunction], ViewFunction]:
+    """Anonymous visitors go to the login page (and come back); others without any of `permissions` get a
+    403 (one permission in nearly every view; a few pages serve several roles)."""
+    if not permissions:
+        raise ValueError("permission_required needs at least one permission")
 
     def decorator(view: ViewFunction) -> ViewFunction:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_permission(request.user, permission):
+            if not any(has_permission(request.user, permission) for permission in permissions):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -1,4 +1,5 @@
-"""The staff page for API tokens: a case handler lists, creates and revokes their own tokens.
+"""The staff page for API tokens: a staff member who may use the API lists, creates and revokes their own
+tokens (case handlers, field documenters, analysts: accounts.api_tokens.may_hold_tokens).
 
 Creating a token needs the private key unlocked in this session (a password login past the second factor),
 because the token carries a sealed copy of it (accounts.api_tokens). The token is in the response to the
@@ -21,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import api_tokens, keys
-from accounts.permissions import permission_required
+from accounts.permissions import has_permission, permission_required
 from accounts.roles import Permission
 
 
@@ -58,20 +59,23 @@ def _page(request: HttpRequest, form: ApiTokenForm | None = None, *, status: int
             # The session holds the key but the browser did not send its half (SameSite=Strict after a
             # link from elsewhere): opening the page again from here sends it.
             "reload_may_help": keys.session_has_key(request),
+            "can_handle_cases": has_permission(request.user, Permission.HANDLE_CASES),
+            "can_document_attacks": has_permission(request.user, Permission.DOCUMENT_ATTACKS),
+            "can_analyse_data": has_permission(request.user, Permission.ANALYSE_DATA),
         },
         status=status,
     )
 
 
 @never_cache
-@permission_required(Permission.HANDLE_CASES)
+@permission_required(*api_tokens.TOKEN_PERMISSIONS)
 def api_tokens_page(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @never_cache
 @require_POST
-@permission_required(Permission.HANDLE_CASES)
+@permission_required(*api_tokens.TOKEN_PERMISSIONS)
 def api_token_create(request: HttpRequest) -> HttpResponse:
     private_key = keys.private_key(request)
     if private_key is None:
@@ -100,7 +104,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required(Permission.HANDLE_CASES)
+@permission_required(*api_tokens.TOKEN_PERMISSIONS)
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_tokens.token_of(request.user, token_id)
     if token is None:

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import actions, authentication, keys, throttle, twofactor
+from accounts import actions, api_tokens, authentication, keys, throttle, twofactor
 from accounts.forms import AddMemberForm, BackupCodeForm, ChangeRoleForm, CodeForm, LoginForm
 from accounts.models import Membership, Organisation, TOTPDevice
 from accounts.permissions import has_permission, organisation_for, permission_required
@@ -201,6 +201,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "can_handle_cases": has_permission(request.user, Permission.HANDLE_CASES),
+            "can_hold_tokens": api_tokens.may_hold_tokens(request.user),
             "can_analyse_data": has_permission(request.user, Permission.ANALYSE_DATA),
             "can_document_attacks": has_permission(request.user, Permission.DOCUMENT_ATTACKS),
             "can_view_tasks": has_permission(request.user, Permission.VIEW_TASKS),

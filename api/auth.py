@@ -1,4 +1,4 @@
-"""`Authorization: Bearer zv_…`: a case handler's API token (accounts.api_tokens), with failures throttled.
+"""`Authorization: Bearer zv_…`: a staff member's API token (accounts.api_tokens), with failures throttled.
 
 Failed attempts are counted per network (IPv4 /24, IPv6 /48, as the receipt throttle does, so no address
 is kept: meldpunt.followup.client_key) with the limit and window of the login throttle for one client. Once
@@ -21,6 +21,8 @@ from ninja.security import HttpBearer
 from accounts import api_tokens
 from accounts.api_tokens import TokenAccess, TokenRefused
 from accounts.models import User
+from accounts.permissions import has_permission
+from accounts.roles import Permission
 from accounts.throttle import Throttle
 from api.errors import ApiError
 from meldpunt.followup import client_key
@@ -75,7 +77,7 @@ class TokenAuth(HttpBearer):
     refusal_text: Any = gettext_lazy("This account does not handle cases, so it cannot use the cases API.")
 
     def allows(self, user: Any) -> bool:
-        return api_tokens.may_hold_tokens(user)
+        return has_permission(user, Permission.HANDLE_CASES)
 
 
 def token_access(request: HttpRequest, token: str) -> TokenAccess:

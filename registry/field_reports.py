@@ -82,11 +82,11 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "information_sources",
 )
 
-# The harmonised schema knows no "exact" or "within 1 km": both are a particular site, the most precise
-# code it has (registry.incidents ranks "town" first when it chooses an incident's place).
+# The harmonised codes (sources/crosswalks.yaml geo_precisions): "exact" and "within 1 km" are both "site",
+# which registry.incidents ranks above every dataset's "town" when it chooses an incident's place.
 HARMONISED_GEO_PRECISION = {
-    GeoPrecision.EXACT: "town",
-    GeoPrecision.KM1: "town",
+    GeoPrecision.EXACT: "site",
+    GeoPrecision.KM1: "site",
     GeoPrecision.TOWN: "town",
     GeoPrecision.ADMIN1: "province",
     GeoPrecision.COUNTRY: "country",

@@ -24,6 +24,7 @@ from registry.models import Incident
 SOURCE_RANK = ("local", "who-ssa", "insecurity-insight", "shcc", "acled", "awsd", "inso")
 DATE_PRECISION_RANK = ("day", "week", "month", "year", "")
 GEO_PRECISION_RANK = (
+    "site",
     "town",
     "km25",
     "district",

@@ -1,9 +1,7 @@
 """/api/v1/accountability: the public figure without a token; investigations with a staff token (list, one,
 record), scoped to the token's organisations.
 
-Tokens are still made only for case handlers (accounts.api_tokens.may_hold_tokens), so `staff_token` makes
-one for a case handler and then gives that member the role under test: what this API decides is who may use
-a valid token, which is the same question whatever the token was made for.
+`staff_token` is a member of the role under test with a token (tests.test_api_helpers.member_with_token).
 """
 
 from __future__ import annotations
@@ -16,13 +14,11 @@ from django.core.cache import cache
 
 from accountability import actions
 from accountability.models import Investigation
-from accounts import api_tokens
 from accounts.models import Membership, Organisation
 from accounts.roles import Role
 from audit.models import Event
 from registry.models import Incident
-from tests.meldpunt_helpers import give_key_pair
-from tests.test_api_helpers import call
+from tests.test_api_helpers import call, member_with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +32,7 @@ def _fresh_cache() -> None:
 
 
 def staff_token(make_member: Any, role: Role, organisation: Organisation | None = None) -> tuple[Any, str]:
-    user = make_member(Role.CASE_HANDLER, organisation)
-    _row, token = api_tokens.create_token(user, give_key_pair(user), name="script")
-    Membership.objects.filter(user=user).update(role=role)
-    return user, token
+    return member_with_token(make_member, role, organisation)
 
 
 def fields(**given: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from accounts import api_tokens
-from accounts.models import ApiToken, Organisation, User
+from accounts.models import ApiToken, Membership, Organisation, User
 from meldpunt import actions
 from meldpunt.models import Report
 from tests.meldpunt_helpers import REMOTE_ADDR, cleaned_report_data, give_key_pair, route_everything_to
@@ -59,6 +59,20 @@ def handler_with_token(
     private_key = give_key_pair(user)
     _row, token = api_tokens.create_token(user, private_key, name="script")
     return user, token, private_key
+
+
+def member_with_token(
+    make_member: Any, role: str, organisation: Organisation | None = None
+) -> tuple[User, str]:
+    """A member with `role` and an API token: (user, token). A role that may not have tokens (a viewer, a
+    profession editor: accounts.api_tokens.may_hold_tokens) gets one as a case handler first and the role
+    afterwards, to test what an API does with a valid token of someone it does not serve."""
+    user = make_member(role, organisation)
+    if not api_tokens.may_hold_tokens(user):
+        Membership.objects.filter(user=user).update(role="case_handler")
+    _row, token = api_tokens.create_token(user, give_key_pair(user), name="script")
+    Membership.objects.filter(user=user).update(role=role)
+    return user, token
 
 
 def report_for(organisation: Organisation, **overrides: Any) -> tuple[Report, str]:

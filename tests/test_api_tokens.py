@@ -128,19 +128,41 @@ def test_without_an_unlocked_key_no_token_is_made(client: Client, handler: User)
     assert "not unlocked" in client.get(response["Location"]).content.decode()
 
 
-def test_only_case_handlers_get_tokens(make_member: Any) -> None:
-    viewer = make_member(Role.VIEWER, username="vera", password=PERSONA_PASSWORD)
+def logged_in(make_member: Any, role: Role, username: str) -> tuple[User, Client]:
+    user = make_member(role, username=username, password=PERSONA_PASSWORD)
     client = Client()
-    client.post(reverse("accounts:login"), {"username": "vera", "password": PERSONA_PASSWORD})
+    client.post(reverse("accounts:login"), {"username": username, "password": PERSONA_PASSWORD})
     session = client.session
     session[VERIFIED_SESSION_KEY] = True
     session.save()
-    assert client.get(reverse("accounts:api_tokens")).status_code == 403
-    assert create(client).status_code == 403
-    private_key = keys._private_key_from_password(viewer, PERSONA_PASSWORD)
-    with pytest.raises(ValidationError):
-        api_tokens.create_token(viewer, private_key, name="x")
+    return user, client
+
+
+def test_viewers_and_profession_editors_get_no_tokens(make_member: Any) -> None:
+    for role, username in [(Role.VIEWER, "vera"), (Role.PROFESSION_EDITOR, "pim")]:
+        user, client = logged_in(make_member, role, username)
+        assert client.get(reverse("accounts:api_tokens")).status_code == 403
+        assert create(client).status_code == 403
+        assert "API tokens" not in client.get(reverse("accounts:staff_home")).content.decode()
+        private_key = keys._private_key_from_password(user, PERSONA_PASSWORD)
+        with pytest.raises(ValidationError, match="field documenters and analysts"):
+            api_tokens.create_token(user, private_key, name="x")
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.FIELD_DOCUMENTER, Role.ANALYST])
+def test_documenters_and_analysts_get_tokens_for_their_part_of_the_api(make_member: Any, role: Role) -> None:
+    """Their token opens field reports (and the other registry routers), not the cases API."""
+    _user, client = logged_in(make_member, role, "dora")
+    assert "API tokens" in client.get(reverse("accounts:staff_home")).content.decode()
+    page = client.get(reverse("accounts:api_tokens")).content.decode()
+    assert "field reports, evidence metadata, facilities and investigations" in page
+    assert "write to reporters" not in page
+    token = created_token(create(client, name="Veldapp"))
+    assert call("get", "/field-reports", token).status_code == 200
+    refused = call("get", "/cases", token)
+    assert refused.status_code == 403
+    assert "does not handle cases" in refused.json()["detail"]
 
 
 # Revoking ---------------------------------------------------------------------------------------------------

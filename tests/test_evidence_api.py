@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Membership, Organisation
+from accounts.models import Organisation
 from accounts.roles import Role
 from evidence import actions
 from evidence.models import EvidenceItem
 from tests import test_evidence_helpers
-from tests.test_api_helpers import call, handler_with_token
+from tests.test_api_helpers import call, handler_with_token, member_with_token
 from tests.test_evidence_helpers import TEXT_BYTES, add
 
 data_dir = test_evidence_helpers.data_dir  # the fixture, shared
@@ -20,10 +20,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
 
 def token_of(make_member: Any, role: Role, organisation: Organisation | None = None) -> str:
-    """A token of a member with `role`. Tokens are made for case handlers (accounts.api_tokens), so the member
-    gets one as a case handler first and the role afterwards."""
-    user, token, _key = handler_with_token(make_member, Role.CASE_HANDLER, organisation)
-    Membership.objects.filter(user=user).update(role=role)
+    """A member with `role` and an API token (tests.test_api_helpers.member_with_token)."""
+    _user, token = member_with_token(make_member, role, organisation)
     return token
 
 

@@ -241,7 +241,7 @@ def test_a_submitted_report_is_a_record_of_the_current_field_report_release(
         "UKR",
         "Kharkiv Oblast",
     )
-    assert (found.latitude, found.longitude, found.geo_precision) == (49.99351, 36.23038, "town")
+    assert (found.latitude, found.longitude, found.geo_precision) == (49.99351, 36.23038, "site")
     # WHO SSA types in the order of §7.1, their families, resources in the schema's order.
     assert found.who_ssa_types == ["heavy_weapons", "individual_weapons"]
     assert found.attack_families == ["heavy_weapons", "individual_weapons"]
@@ -395,7 +395,7 @@ def test_linkage_puts_the_field_report_in_an_incident_with_the_same_attack_of_ot
         *(linkage_record_key(r.release.product.source.slug, r.source_id, r.occurrence) for r in izium),
     }
     # The field report ranks first among the sources: the incident's place is its place.
-    assert (incident.place_from, incident.latitude, incident.geo_precision) == ("local", 49.2095, "town")
+    assert (incident.place_from, incident.latitude, incident.geo_precision) == ("local", 49.2095, "site")
 
     page = (
         client_for(documenter).get(reverse("field_reports:detail", kwargs={"pk": report.pk})).content.decode()

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Membership, Organisation
+from accounts.models import Organisation
 from accounts.roles import Role
 from registry import field_reports
 from registry.field_report_models import FieldReport
-from tests.test_api_helpers import call, handler_with_token
+from tests.test_api_helpers import call, member_with_token
 from tests.test_evidence_helpers import add, data_dir  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +42,8 @@ def cleaned() -> dict[str, Any]:
 
 
 def token_of(make_member: Any, role: Role, organisation: Organisation | None = None) -> tuple[Any, str]:
-    """A member with `role` and an API token. Tokens are made for case handlers (accounts.api_tokens), so
-    the member gets one as a case handler first and the role afterwards."""
-    user, token, _key = handler_with_token(make_member, Role.CASE_HANDLER, organisation)
-    Membership.objects.filter(user=user).update(role=role)
+    """A member with `role` and an API token (tests.test_api_helpers.member_with_token)."""
+    user, token = member_with_token(make_member, role, organisation)
     return user, token
 
 
@@ -92,7 +90,7 @@ def test_a_documenter_creates_a_draft_and_submits_it(make_member: Any, organisat
     assert release is not None and body["release"] == release.pk
     record = field_reports.record_of(FieldReport.objects.get(pk=number))
     assert record is not None
-    assert (record.people_killed, record.people_injured, record.geo_precision) == (2, 5, "town")
+    assert (record.people_killed, record.people_injured, record.geo_precision) == (2, 5, "site")
 
 
 def test_create_and_submit_at_once_names_every_problem_by_field(make_member: Any) -> None:

@@ -66,7 +66,7 @@ class Row:
     ok: int = 200
     kwargs: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
     data: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
-    also: Permission | None = None  # a second permission that grants the same answer
+    also: Permission | tuple[Permission, ...] = ()  # other permissions that grant the same answer
 
 
 def _org(world: World) -> dict[str, Any]:
@@ -384,11 +384,17 @@ MATRIX = [
 # in their session: creating a token sends them back to the token page. Revoking a token that does not exist
 # is a 404 once past the permission check.
 MATRIX += [
-    Row("accounts:api_tokens", Scope.GLOBAL, Permission.HANDLE_CASES),
+    Row(
+        "accounts:api_tokens",
+        Scope.GLOBAL,
+        Permission.HANDLE_CASES,
+        also=(Permission.DOCUMENT_ATTACKS, Permission.ANALYSE_DATA),
+    ),
     Row(
         "accounts:api_token_create",
         Scope.GLOBAL,
         Permission.HANDLE_CASES,
+        also=(Permission.DOCUMENT_ATTACKS, Permission.ANALYSE_DATA),
         method="post",
         ok=302,
         data=lambda world: {"name": "script", "expires_in_days": "90"},
@@ -397,6 +403,7 @@ MATRIX += [
         "accounts:api_token_revoke",
         Scope.GLOBAL,
         Permission.HANDLE_CASES,
+        also=(Permission.DOCUMENT_ATTACKS, Permission.ANALYSE_DATA),
         method="post",
         ok=404,
         kwargs=lambda world: {"token_id": 999999},
@@ -833,7 +840,8 @@ def expected_status(row: Row, persona: str) -> int:
         return row.ok
     assert row.permission is not None
     grants = GRANTS[Role(persona)]
-    if row.permission in grants or (row.also is not None and row.also in grants):
+    also = row.also if isinstance(row.also, tuple) else (row.also,)
+    if row.permission in grants or any(permission in grants for permission in also):
         return row.ok
     return 403 if row.scope is Scope.GLOBAL else 404
 

@@ -101,7 +101,10 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError("create needs --user USERNAME")
         if not api_tokens.may_hold_tokens(user):
-            raise CommandError(f"{user.username} does not handle cases, so cannot have an API token")
+            raise CommandError(
+                f"{user.username} neither handles cases, documents attacks nor analyses data, "
+                "so cannot have an API token"
+            )
         password = getpass.getpass(f"Password of {user.username} (opens their key; not echoed): ")
         private_key = api_tokens.private_key_with_password(user, password)
         if private_key is None:
