@@ -38,6 +38,7 @@ import pyarrow as pa
 from django.utils import timezone
 
 from insights import mirror
+from registry import publication
 from sources.crosswalks import crosswalks
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,20 @@ COUNTS = (
     "facilities_damaged",
 )
 
+# Where each value that only some sources publish came from (registry.publication): for a record its own
+# source; for an incident the source the registry took it from. Public figures sum `public_<count>`, which
+# is the count where its origin publishes it and NULL otherwise (`count_column`).
+COORDINATES_FROM = publication.COORDINATES_FROM
+ADMIN1_FROM = publication.ADMIN1_FROM
+ORIGIN_COUNTS: tuple[str, ...] = tuple(name for name in COUNTS if publication.needs_origin(name))
+ORIGIN_KEYS: tuple[str, ...] = (
+    COORDINATES_FROM,
+    ADMIN1_FROM,
+    *(publication.origin_key(name) for name in ORIGIN_COUNTS),
+)
+# The layout of the file: a build copies parts of the current file only when it has this layout.
+LAYOUT = 2
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -72,38 +87,15 @@ def families() -> list[str]:
     return list(crosswalks().attack_families)
 
 
+def count_column(name: str, *, public: bool) -> str:
+    """The facts column to sum for count `name`: in a public figure, only what may be published."""
+    return f"public_{name}" if public and name in ORIGIN_COUNTS else name
+
+
 def resources() -> list[str]:
     from sources.schema import Resource
 
     return [resource.value for resource in Resource]
-
-
-def _fact_schema() -> pa.Schema:
-    fields = [
-        ("unit", pa.string()),
-        ("fact_id", pa.int64()),  # the record's row id (release_id * 10**9 + row_number) or incident id
-        ("source", pa.string()),  # a record's source; NULL for an incident
-        ("sources", pa.list_(pa.string())),  # an incident's sources; [source] for a record
-        ("release_id", pa.int64()),
-        ("row_number", pa.int64()),
-        ("source_id", pa.string()),
-        ("incident_id", pa.int64()),  # a record's incident, an incident's own id
-        ("event_date", pa.date32()),
-        ("year", pa.int32()),
-        ("month", pa.date32()),
-        ("date_precision", pa.string()),
-        ("country_iso3", pa.string()),
-        ("admin1", pa.string()),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("geo_precision", pa.string()),
-        ("certainty", pa.string()),
-        ("perpetrator_category", pa.string()),
-        ("attack_families", pa.list_(pa.string())),
-        ("resources", pa.list_(pa.string())),
-        *((name, pa.int64()) for name in COUNTS),
-    ]
-    return pa.schema(fields)
 
 
 def _flag_columns() -> str:
@@ -145,7 +137,11 @@ def build(parts: Iterable[str] | None = None, progress: Progress | None = None) 
         try:
             if old is not None:
                 db.execute(f"ATTACH '{_quoted(old)}' AS previous (READ_ONLY)")
-            previous = old is not None and _has_tables(db, "previous", ("facts_records", "facts_incidents"))
+            previous = (
+                old is not None
+                and _has_tables(db, "previous", ("facts_records", "facts_incidents", "meta"))
+                and _layout(db) == LAYOUT
+            )
             steps = ("records", "incidents", "nl_reports", "facts")
             report("records", 0, len(steps))
             if "records" in wanted or not previous:
@@ -166,8 +162,9 @@ def build(parts: Iterable[str] | None = None, progress: Progress | None = None) 
             _build_facts(db)
             built_at = timezone.now()
             db.execute(
-                "CREATE TABLE meta AS SELECT ?::TIMESTAMPTZ AS built_at, ?::VARCHAR AS parts",
-                [built_at, ",".join(wanted)],
+                "CREATE TABLE meta AS SELECT ?::TIMESTAMPTZ AS built_at, ?::VARCHAR AS parts, "
+                "?::INTEGER AS layout",
+                [built_at, ",".join(wanted), LAYOUT],
             )
             figures = db.execute(
                 "SELECT count(*) FILTER (unit = 'record'), count(*) FILTER (unit = 'incident'), "
@@ -193,6 +190,11 @@ def build(parts: Iterable[str] | None = None, progress: Progress | None = None) 
     )
 
 
+def _listed(values: Iterable[str]) -> str:
+    """SQL literals for constants of this code base (source slugs), never for user input."""
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values) or "NULL"
+
+
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -205,6 +207,21 @@ def _has_tables(db: duckdb.DuckDBPyConnection, catalog: str, names: Iterable[str
         ).fetchall()
     }
     return set(names) <= found
+
+
+def _layout(db: duckdb.DuckDBPyConnection) -> int | None:
+    """The layout of the attached previous file (None before layouts were numbered)."""
+    columns = {
+        row[0]
+        for row in db.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_catalog = 'previous' AND table_name = 'meta'"
+        ).fetchall()
+    }
+    if "layout" not in columns:
+        return None
+    row = db.execute("SELECT layout FROM previous.meta").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 def _copy(db: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
@@ -283,7 +300,8 @@ def _build_records(db: duckdb.DuckDBPyConnection) -> None:
             perpetrator_category,
             coalesce(from_json(attack_families, '["VARCHAR"]'), []) AS attack_families,
             coalesce(from_json(resources, '["VARCHAR"]'), []) AS resources,
-            {", ".join(COUNTS)}
+            {", ".join(COUNTS)},
+            {", ".join(f"source AS {key}" for key in ORIGIN_KEYS)}
         FROM chosen
         """  # noqa: S608 (column names are this module's constants)
     )
@@ -318,6 +336,7 @@ def _build_incidents(db: duckdb.DuckDBPyConnection) -> None:
             ("attack_families", pa.list_(pa.string())),
             ("resources", pa.list_(pa.string())),
             *((name, pa.int64()) for name in COUNTS),
+            *((key, pa.string()) for key in ORIGIN_KEYS),
         ]
     )
     fields = [
@@ -335,6 +354,8 @@ def _build_incidents(db: duckdb.DuckDBPyConnection) -> None:
         "attack_families",
         "resources",
         "figures",
+        "place_from",
+        "admin1_from",
     ]
     batches: list[pa.RecordBatch] = []
     rows: list[dict[str, Any]] = []
@@ -346,6 +367,15 @@ def _build_incidents(db: duckdb.DuckDBPyConnection) -> None:
         for name in COUNTS:
             figure = figures.get(name)
             row[name] = figure.get("value") if isinstance(figure, dict) else None
+        # Where each value came from (registry.incidents.canonical_fields); unknown stays NULL, which no
+        # source publishes.
+        place_from = row.pop("place_from") or None
+        row[COORDINATES_FROM] = place_from if row["latitude"] is not None else None
+        row[ADMIN1_FROM] = (row["admin1_from"] or None) if row["admin1"] else None
+        for name in ORIGIN_COUNTS:
+            figure = figures.get(name)
+            origin = figure.get("source") if isinstance(figure, dict) else None
+            row[publication.origin_key(name)] = origin if row[name] is not None else None
         rows.append(row)
         if len(rows) >= 50_000:
             batches.append(pa.RecordBatch.from_pylist(rows, schema=schema))
@@ -397,6 +427,13 @@ def _build_nl_reports(db: duckdb.DuckDBPyConnection) -> None:
 
 def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
     counts = ", ".join(COUNTS)
+    origins = ", ".join(ORIGIN_KEYS)
+    # A count that only some sources publish, where its origin publishes it (registry.publication).
+    public_counts = ",\n".join(
+        f"CASE WHEN {publication.origin_key(name)} IN ({_listed(publication.sources_publishing(name))}) "
+        f"THEN {name} END AS public_{name}"
+        for name in ORIGIN_COUNTS
+    )
     # One bit per source, so "which sources share an incident" is a GROUP BY on an integer (queries.overlap).
     db.execute(
         """
@@ -422,7 +459,7 @@ def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
             SELECT r.unit, r.fact_id, r.source, r.sources, r.release_id, r.row_number, r.source_id,
                    l.incident_id, r.event_date, r.date_precision, r.country_iso3, r.admin1, r.latitude,
                    r.longitude, r.geo_precision, r.certainty, r.perpetrator_category, r.attack_families,
-                   r.resources, {", ".join("r." + name for name in COUNTS)}, b.bit AS source_mask
+                   r.resources, {", ".join("r." + name for name in COUNTS)}, {origins}, b.bit AS source_mask
             FROM facts_records r
             LEFT JOIN record_incidents l ON l.release_id = r.release_id AND l.row_number = r.row_number
             LEFT JOIN source_bits b ON b.source = r.source
@@ -430,7 +467,7 @@ def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
             SELECT 'incident' AS unit, incident_id AS fact_id, NULL AS source, sources, NULL AS release_id,
                    NULL AS row_number, NULL AS source_id, incident_id, event_date, date_precision,
                    country_iso3, admin1, latitude, longitude, geo_precision, certainty,
-                   perpetrator_category, attack_families, resources, {counts},
+                   perpetrator_category, attack_families, resources, {counts}, {origins},
                    coalesce(m.source_mask, 0) AS source_mask
             FROM facts_incidents
             LEFT JOIN incident_masks m USING (incident_id)
@@ -439,6 +476,7 @@ def _build_facts(db: duckdb.DuckDBPyConnection) -> None:
                year(event_date)::INTEGER AS year,
                date_trunc('month', event_date)::DATE AS month,
                perpetrator_category = 'state' AS by_state,
+               {public_counts},
                {_flag_columns()}
         FROM together
         ORDER BY unit, event_date

@@ -39,7 +39,6 @@ from insights import analytics_db, labels, mirror, queries
 from insights.analytics_db import COUNTS
 from insights.filters import DEDUPLICATED, PER_SOURCE, Selection
 from registry import publication
-from registry.incidents import SOURCE_RANK
 from sources.schema import HARMONISED_FIELDS
 
 CSV, XLSX, GEOJSON, HXL = "csv", "xlsx", "geojson", "hxl"
@@ -269,22 +268,10 @@ def _one(
 
 # -- Reading the rows -----------------------------------------------------------------------------------------
 
-# The fields of a public row that only some sources publish, and so need to know where they came from: for
-# an incident, `<field>_from` (registry.publication.origin_key) names the source its value was taken from.
-ORIGIN_COUNTS: tuple[str, ...] = tuple(name for name in COUNTS if publication.needs_origin(name))
-ORIGIN_KEYS: tuple[str, ...] = (
-    publication.COORDINATES_FROM,
-    publication.ADMIN1_FROM,
-    *(publication.origin_key(name) for name in ORIGIN_COUNTS),
-)
-
-
-def _same_place(record: str, incident: str) -> str:
-    return (
-        f"{incident}.latitude IS NOT NULL AND {record}.latitude = {incident}.latitude "
-        f"AND {record}.longitude = {incident}.longitude "
-        f"AND coalesce({record}.geo_precision, '') = coalesce({incident}.geo_precision, '')"
-    )
+# The fields of a public row that only some sources publish, and so need to know where they came from: the
+# analytics database keeps, for every fact, the source of each (insights.analytics_db.ORIGIN_KEYS).
+ORIGIN_COUNTS: tuple[str, ...] = analytics_db.ORIGIN_COUNTS
+ORIGIN_KEYS: tuple[str, ...] = analytics_db.ORIGIN_KEYS
 
 
 def published_facts(selection: Selection) -> tuple[str, list[Any]]:
@@ -292,60 +279,13 @@ def published_facts(selection: Selection) -> tuple[str, list[Any]]:
     only some sources publish was taken from, for registry.publication to decide whether it may be shown.
 
     A record's values all come from its own source. An incident takes each value whole from one of its
-    records (registry/incidents.py, "Canonical incidents" in docs/linkage.md); the analytics database has
-    the records, so the origin is found again by the same precedence: the coordinates from the
-    highest-ranked record with the same coordinates and precision; admin1 from that record when it has the
-    incident's admin1, else from the highest-ranked record with that admin1; each count from the
-    highest-ranked record that gives it, when its value is the incident's. Where no record matches (the
-    registry changed after the analytics database was built), the origin is unknown and the value is not
-    published."""
+    records (registry/incidents.py, "Canonical incidents" in docs/linkage.md), and the registry says which:
+    the analytics database copies that when it is built, so the origins always belong to the values beside
+    them. An origin the registry does not know is NULL, and no source publishes a value of NULL origin."""
     if not selection.public:
         raise ValueError("published_facts reads public selections only")
     where, params = selection.where()
-    if not selection.deduplicated:
-        origins = ", ".join(f"source AS {key}" for key in ORIGIN_KEYS)
-        return f"SELECT *, {origins} FROM facts WHERE {where}", params  # noqa: S608 (our names)
-    counts = ", ".join(ORIGIN_COUNTS)
-    picked = ",\n".join(
-        f"arg_min(r.source, r.source_key) FILTER (r.{name} IS NOT NULL) AS {name}_source, "
-        f"arg_min(r.{name}, r.source_key) FILTER (r.{name} IS NOT NULL) AS {name}_value"
-        for name in ORIGIN_COUNTS
-    )
-    chosen = ",\n".join(
-        f"CASE WHEN o.{name}_value = f.{name} THEN o.{name}_source END AS {publication.origin_key(name)}"
-        for name in ORIGIN_COUNTS
-    )
-    # Column names are this module's constants; the selection's values and the ranks are parameters.
-    sql = f"""
-        WITH f AS (SELECT * FROM facts WHERE {where}),
-        r AS (
-            SELECT incident_id, source, admin1, latitude, longitude, geo_precision, {counts},
-                   lpad(coalesce(list_position(?::VARCHAR[], source), 99)::VARCHAR, 3, '0') || source
-                       AS source_key
-            FROM facts WHERE unit = 'record' AND incident_id IS NOT NULL
-        ),
-        o AS (
-            SELECT f.fact_id,
-                   arg_min(r.source, r.source_key) FILTER ({_same_place("r", "f")}) AS place_source,
-                   arg_min(r.admin1, r.source_key) FILTER ({_same_place("r", "f")}) AS place_admin1,
-                   arg_min(r.source, r.source_key)
-                       FILTER (coalesce(r.admin1, '') <> '' AND r.admin1 = f.admin1) AS named_source,
-                   {picked}
-            FROM f JOIN r ON r.incident_id = f.fact_id
-            GROUP BY f.fact_id
-        )
-        SELECT f.*,
-               o.place_source AS {publication.COORDINATES_FROM},
-               CASE
-                   WHEN coalesce(f.admin1, '') = '' THEN NULL
-                   WHEN coalesce(o.place_admin1, '') <> '' THEN
-                       CASE WHEN o.place_admin1 = f.admin1 THEN o.place_source END
-                   ELSE o.named_source
-               END AS {publication.ADMIN1_FROM},
-               {chosen}
-        FROM f LEFT JOIN o ON o.fact_id = f.fact_id
-    """  # noqa: S608
-    return sql, [*params, list(SOURCE_RANK)]
+    return f"SELECT * FROM facts WHERE {where}", params  # noqa: S608 (our names; values are parameters)
 
 
 def publicly_located(alias: str = "p") -> tuple[str, list[Any]]:

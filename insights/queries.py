@@ -61,6 +61,16 @@ def _value(sql: str, params: list[Any]) -> Any:
         cursor.close()
 
 
+def _sums(selection: Selection, *, zero: bool = False) -> str:
+    """SQL sums of the headline counts, each AS its name; a public selection sums only what may be
+    published (analytics_db.count_column)."""
+    parts = []
+    for name in HEADLINE_COUNTS:
+        found = f"sum({analytics_db.count_column(name, public=selection.public)})"
+        parts.append(f"{f'coalesce({found}, 0)' if zero else found} AS {name}")
+    return ", ".join(parts)
+
+
 def _change(current: int | None, previous: int | None) -> float | None:
     if not previous or current is None:
         return None
@@ -111,8 +121,7 @@ def per_month(selection: Selection) -> list[dict[str, Any]]:
 def per_country(selection: Selection, limit: int | None = None) -> list[dict[str, Any]]:
     where, params = selection.where()
     rows = _rows(
-        f"SELECT country_iso3 AS country, count(*) AS events, "  # noqa: S608
-        f"{', '.join(f'sum({name}) AS {name}' for name in HEADLINE_COUNTS)} "
+        f"SELECT country_iso3 AS country, count(*) AS events, {_sums(selection)} "  # noqa: S608
         f"FROM facts WHERE {where} AND country_iso3 <> '' GROUP BY country_iso3 "
         "ORDER BY events DESC, country_iso3" + (f" LIMIT {int(limit)}" if limit else ""),
         params,
@@ -160,9 +169,10 @@ def per_perpetrator(selection: Selection) -> dict[str, Any]:
 
 def totals(selection: Selection) -> dict[str, Any]:
     """Headline figures: events, countries, and the sums of health workers killed, injured, kidnapped and
-    arrested and facilities destroyed and damaged (where a source gives no figure, nothing is added)."""
+    arrested and facilities destroyed and damaged (where a source gives no figure, nothing is added; in a
+    public selection, nor where the figure's source does not publish it)."""
     where, params = selection.where()
-    sums = ", ".join(f"sum({name}) AS {name}" for name in HEADLINE_COUNTS)
+    sums = _sums(selection)
     row = _rows(
         f"SELECT count(*) AS events, count(DISTINCT nullif(country_iso3, '')) AS countries, "  # noqa: S608
         f"min(event_date) AS first_date, max(event_date) AS last_date, {sums} FROM facts WHERE {where}",
@@ -178,7 +188,7 @@ def totals(selection: Selection) -> dict[str, Any]:
 def counts_per_year(selection: Selection) -> list[dict[str, Any]]:
     """The headline counts per year (for the casualties chart)."""
     where, params = selection.where()
-    sums = ", ".join(f"coalesce(sum({name}), 0) AS {name}" for name in HEADLINE_COUNTS)
+    sums = _sums(selection, zero=True)
     return _rows(
         f"SELECT year, {sums} FROM facts WHERE {where} AND year IS NOT NULL GROUP BY year "  # noqa: S608
         "ORDER BY year",

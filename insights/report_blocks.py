@@ -393,7 +393,16 @@ def per_area(selection: Selection, limit: int = TOP_AREAS) -> dict[str, Any]:
         from registry import publication
 
         published, params = exports.published_facts(selection)
-        columns = ", ".join(["admin1", publication.ADMIN1_FROM, *queries.HEADLINE_COUNTS])
+        columns = ", ".join(
+            [
+                "admin1",
+                publication.ADMIN1_FROM,
+                *(
+                    f"{analytics_db.count_column(name, public=True)} AS {name}"
+                    for name in queries.HEADLINE_COUNTS
+                ),
+            ]
+        )
         cursor = analytics_db.connection().cursor()
         try:
             result = cursor.execute(f"SELECT {columns} FROM ({published}) published", params)  # noqa: S608

@@ -2,7 +2,9 @@
 
 Each field is taken whole from one record, and the incident says which source it came from:
 * date: the most precise (day, then week, month, year); among equals, the higher-ranked source;
-* place: a record with coordinates (the most precise geo_precision first), else one with admin1;
+* place: a record with coordinates (the most precise geo_precision first), else one with admin1; the area
+  (admin1) from the record with the coordinates when it has one, else from the highest-ranked record with
+  one, so `admin1_from` can name another source than `place_from`;
 * counts: per count, the value of the highest-ranked source that gives it, with every source's value kept
   beside it (sources count differently; adding them up would count one attack twice);
 * attack-type families, WHO SSA types and resources: the union (each source sees part of the attack);
@@ -92,6 +94,7 @@ def canonical_fields(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str,
         "date_from": "",
         "country_iso3": "",
         "admin1": "",
+        "admin1_from": "",
         "latitude": None,
         "longitude": None,
         "geo_precision": "",
@@ -117,10 +120,12 @@ def canonical_fields(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str,
         fields.update(latitude=record["latitude"], longitude=record["longitude"])
         fields.update(geo_precision=record.get("geo_precision") or "", admin1=record.get("admin1") or "")
         fields["place_from"] = source
+        fields["admin1_from"] = source if fields["admin1"] else ""
     if not fields["admin1"]:
         named = [item for item in by_source if item[1].get("admin1")]
         if named:
             fields["admin1"] = named[0][1]["admin1"]
+            fields["admin1_from"] = named[0][0]
             fields["place_from"] = fields["place_from"] or named[0][0]
     for source, record in by_source:
         if record.get("perpetrator_category") and record["perpetrator_category"] != "unknown":

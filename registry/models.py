@@ -39,6 +39,8 @@ class Incident(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     geo_precision = models.CharField(_("precision of the coordinates"), max_length=20, blank=True)
     place_from = models.CharField(_("place taken from"), max_length=40, blank=True)
+    # The area can come from another record than the coordinates (registry.incidents.canonical_fields).
+    admin1_from = models.CharField(_("area taken from"), max_length=40, blank=True)
     attack_families = models.JSONField(_("attack-type families"), default=list, blank=True)
     who_ssa_types = models.JSONField(_("WHO SSA attack types"), default=list, blank=True)
     resources = models.JSONField(_("health-care resources affected"), default=list, blank=True)

@@ -72,6 +72,46 @@ def test_an_incident_takes_its_counts_from_the_registry(settings: Any, tmp_path:
     ) == [(2, 1, True)]
 
 
+def test_every_fact_says_where_its_restricted_values_came_from(settings: Any, tmp_path: Path) -> None:
+    """Records: their own source. Incidents: the sources the registry took the place, the area and each
+    count from; `public_<count>` keeps a count only where that source publishes it."""
+    known = build_analytics(settings, tmp_path)
+    ukr = known.incidents["ukr"].pk
+
+    assert facts(
+        "SELECT DISTINCT coordinates_from = source AND admin1_from = source "
+        "AND health_workers_killed_from = source FROM facts WHERE unit = 'record'"
+    ) == [(True,)]
+    assert facts(
+        "SELECT health_workers_killed_from, public_health_workers_killed FROM facts "
+        "WHERE unit = 'incident' AND incident_id = ?",
+        [ukr],
+    ) == [("who-ssa", 2)]
+    assert analytics_db.count_column("health_workers_killed", public=True) == "public_health_workers_killed"
+    assert analytics_db.count_column("health_workers_killed", public=False) == "health_workers_killed"
+    assert analytics_db.count_column("facilities_destroyed", public=True) == "facilities_destroyed"
+
+
+def test_a_file_of_an_older_layout_is_rebuilt_whole(settings: Any, tmp_path: Path) -> None:
+    """A refresh of one part copies the others only from a file of the current layout: a file made before
+    the origin columns existed is not copied from, so no part is left without them."""
+    build_analytics(settings, tmp_path)
+    analytics_db.close()
+    old = duckdb.connect(str(analytics_db.database_path()))
+    old.execute("ALTER TABLE meta DROP COLUMN layout")
+    old.execute("ALTER TABLE facts_incidents DROP COLUMN admin1_from")
+    old.close()
+
+    analytics_db.build(["nl_reports"])
+
+    assert facts("SELECT count(*) FROM facts WHERE unit = 'incident'") == [(6,)]
+    assert facts(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'facts_incidents' AND column_name = 'admin1_from'"
+    ) == [(1,)]
+    assert facts("SELECT layout FROM meta") == [(analytics_db.LAYOUT,)]
+
+
 def test_only_the_latest_vintage_is_current_and_every_vintage_is_counted(
     settings: Any, tmp_path: Path
 ) -> None:

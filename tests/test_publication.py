@@ -38,7 +38,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from insights import analytics_db, exports, mirror
+from insights import analytics_db, exports, mirror, queries, report_blocks
+from insights.filters import Selection
 from registry import publication
 from registry.models import Incident
 from sources.models import Record
@@ -344,7 +345,8 @@ def test_public_figures_do_not_count_the_rumour(client: Client, incidents: dict[
 
     assert incidents_total["events"] == 5
     assert records_total["events"] == 7
-    assert records_total["health_workers_killed"] == 4817 + 2 + 6029 + 1
+    # The field reports' health-worker counts (4817, 6029) are Category B: not in any public figure.
+    assert records_total["health_workers_killed"] == 2 + 1
     assert ukraine == [
         {
             "country": "UKR",
@@ -361,6 +363,38 @@ def test_public_figures_do_not_count_the_rumour(client: Client, incidents: dict[
     # Asking for rumours explicitly finds none.
     rumours = client.get(f"{API}/totals?certainty=rumour&view=per_source", HTTP_ACCEPT_LANGUAGE="en").json()
     assert rumours["events"] == 0
+
+
+def test_public_figures_sum_only_the_counts_that_may_be_published(
+    client: Client, incidents: dict[str, Incident]
+) -> None:
+    """A count is summed in public only where its source publishes it: a narrow selection cannot give away a
+    field report's withheld count. Staff figures (not public) sum everything."""
+    staff_records = queries.totals(Selection(view="per_source"))
+    staff_incidents = queries.totals(Selection())
+    public_local = client.get(f"{API}/totals?view=per_source&source=local", HTTP_ACCEPT_LANGUAGE="en").json()
+    one_day = client.get(
+        f"{API}/totals?view=per_source&source=local&from=2024-04-04&to=2024-04-04",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).json()
+    public_incidents = client.get(f"{API}/totals", HTTP_ACCEPT_LANGUAGE="en").json()
+    syria = client.get(f"{API}/per-country?country=SYR", HTTP_ACCEPT_LANGUAGE="en").json()["rows"]
+    per_year = queries.counts_per_year(Selection(public=True))
+
+    assert staff_records["health_workers_killed"] == 4817 + 2 + 6029 + 1 + int(RUMOUR_KILLED)
+    # E's count came from its field report (ranked first), so the incident's figure is withheld, not
+    # replaced by Insecurity Insight's 2.
+    assert staff_incidents["health_workers_killed"] == 4817 + 6029 + 1 + int(RUMOUR_KILLED)
+    assert (public_local["events"], public_local["health_workers_killed"]) == (3, 0)
+    assert (one_day["events"], one_day["health_workers_killed"]) == (1, 0)
+    assert public_incidents["health_workers_killed"] == 1
+    assert syria[0]["health_workers_killed"] is None
+    assert [(row["year"], row["health_workers_killed"]) for row in per_year] == [(2024, 1)]
+    # People killed: every source publishes those totals, the field report's 3 included.
+    assert queries.totals(Selection(public=True))["events"] == 5
+    areas = report_blocks.per_area(Selection(public=True))
+    assert sum(row["health_workers_killed"] or 0 for row in areas["rows"]) == 1
+    assert all(MARKER not in row["area"] for row in areas["rows"])
 
 
 def test_the_vintage_figures_do_not_count_the_rumour(client: Client, incidents: dict[str, Incident]) -> None:

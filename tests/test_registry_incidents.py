@@ -16,6 +16,7 @@ from audit.models import Event
 from linkage import decisions
 from linkage.models import Decision
 from registry import actions
+from registry.incidents import canonical_fields
 from registry.models import Incident, IncidentLink
 from tests.conftest import MakeMember, login_verified
 from tests.incident_helpers import incident, key, record, release
@@ -296,3 +297,22 @@ def test_posts_without_the_csrf_token_are_refused(three: dict[str, Any], make_me
         == 403
     )
     assert Incident.objects.filter(status="active").count() == 2
+
+
+def test_the_area_names_its_own_source_when_the_coordinates_have_none() -> None:
+    """Coordinates from Insecurity Insight without an area, the area from a field report: place_from and
+    admin1_from name different sources, so each can be published or withheld on its own."""
+    found = canonical_fields(
+        [
+            ("insecurity-insight", {"latitude": 35.5, "longitude": 36.5, "geo_precision": "town"}),
+            ("local", {"admin1": "Idlib"}),
+        ]
+    )
+    assert (found["place_from"], found["admin1"], found["admin1_from"]) == (
+        "insecurity-insight",
+        "Idlib",
+        "local",
+    )
+    both = canonical_fields([("acled", {"latitude": 1.0, "longitude": 2.0, "admin1": "Kharkiv"})])
+    assert (both["place_from"], both["admin1_from"]) == ("acled", "acled")
+    assert canonical_fields([("acled", {})])["admin1_from"] == ""
