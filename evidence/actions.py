@@ -25,6 +25,10 @@ For other apps (a field report, an incident):
     )
     items_for(field_report)         # -> QuerySet of EvidenceItem documenting it, newest first
 
+A statement typed on the spot rather than uploaded: `add_typed_statement(actor, organisation, witness=...,
+statement=..., metadata, target=...)` stores it as a UTF-8 text file (a short header naming the witness, the
+language, who took it and when, then the statement as typed) and hashes those bytes like any file.
+
 `add_evidence` raises django.core.exceptions.ValidationError, with messages that name the field (metadata)
 or the file (its type, size or content), and then nothing is stored. Whether the actor may add evidence to
 the organisation is the caller's check (evidence.access.may_add); a target that has an `organisation_id`
@@ -47,6 +51,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -216,6 +221,77 @@ def add_evidence(
 ) -> EvidenceItem:
     """Store one file as evidence of `organisation`, with its collection metadata; see the module's text."""
     return add_many(actor, organisation, [upload], kind, metadata, target)[0]
+
+
+STATEMENT_MAX_CHARACTERS = 100_000
+
+
+def statement_text(*, witness: str, language: str, statement: str, taken_by: str, taken_at: datetime) -> str:
+    """The text file of a typed statement: a header, then the statement with its line ends made \\n. The
+    header's words are in the language of the page it was typed on; the hash is of exactly this text."""
+    body = statement.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    moment = timezone.localtime(taken_at)
+    header = [
+        _("Witness statement"),
+        _("Witness: %(witness)s") % {"witness": witness.strip()},
+    ]
+    if language.strip():
+        header.append(_("Language: %(language)s") % {"language": language.strip()})
+    header += [
+        _("Taken by: %(name)s") % {"name": taken_by.strip()},
+        _("Taken at: %(moment)s (%(zone)s)")
+        % {"moment": moment.strftime("%Y-%m-%d %H:%M"), "zone": timezone.get_current_timezone_name()},
+    ]
+    return "\n".join(header) + "\n\n" + body + "\n"
+
+
+def add_typed_statement(
+    actor: Any,
+    organisation: Organisation,
+    *,
+    witness: str,
+    statement: str,
+    metadata: Mapping[str, Any],
+    language: str = "",
+    target: models.Model | None = None,
+) -> EvidenceItem:
+    """A witness statement typed on the spot, stored as a text file (`statement_text`) with the collection
+    metadata (`how` defaults to statement_taken). ValidationError names the field: the witness or the
+    statement missing or too long, or what `add_evidence` finds wrong."""
+    errors: dict[str, list[str]] = {}
+    if not witness.strip():
+        errors["witness"] = [_("Say who gave the statement, or describe them if they asked not to be named.")]
+    if not statement.strip():
+        errors["statement"] = [_("Type the statement.")]
+    elif len(statement) > STATEMENT_MAX_CHARACTERS:
+        errors["statement"] = [
+            _("A statement can be at most %(limit)s characters long; add a longer one as a file.")
+            % {"limit": f"{STATEMENT_MAX_CHARACTERS:,}"}
+        ]
+    values = dict(metadata)
+    values.setdefault("how", How.STATEMENT_TAKEN)
+    values.setdefault("collected_at", timezone.now())
+    if not str(values.get("collected_by") or "").strip():
+        errors["collected_by"] = [_("Say who took the statement.")]
+    if errors:
+        raise ValidationError(errors)
+    moment = values["collected_at"]
+    text = statement_text(
+        witness=witness,
+        language=language,
+        statement=statement,
+        taken_by=str(values["collected_by"]),
+        taken_at=moment,
+    )
+    name = f"witness-statement-{timezone.localtime(moment):%Y-%m-%d-%H%M}.txt"
+    upload = ContentFile(text.encode("utf-8"), name=name)
+    try:
+        return add_evidence(actor, organisation, upload, Kind.WITNESS_STATEMENT, values, target)
+    except ValidationError as error:
+        # A refused "file" here is the typed text: say so on the statement, not on a file field.
+        if hasattr(error, "error_dict") and "uploads" in error.error_dict:
+            error.error_dict["statement"] = error.error_dict.pop("uploads")
+        raise
 
 
 def items_for(target: models.Model) -> QuerySet[EvidenceItem]:

@@ -1,10 +1,11 @@
-"""Forms of the evidence pages: upload, web capture, hand-over, and bundle export.
+"""Forms of the evidence pages: upload, web capture, typed witness statement, hand-over, and bundle export.
 
 The forms only take the input apart; evidence.actions checks files and metadata and names what is wrong.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -12,11 +13,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from evidence.actions import STATEMENT_MAX_CHARACTERS
 from evidence.models import EvidenceItem, How, Kind
 from evidence.store import MB, max_file_bytes
 
@@ -206,6 +209,68 @@ class WebCaptureForm(ErrorLinks, _TargetFields):
         }
 
 
+class StatementForm(ErrorLinks, _TargetFields):
+    """A witness statement typed on the spot (evidence.actions.add_typed_statement)."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    witness = forms.CharField(
+        label=_("Who gave the statement"),
+        max_length=300,
+        help_text=_(
+            "A name, or a description if the witness asked not to be named (for example: a nurse on duty "
+            "that night). The statement is stored encrypted and only your organisation sees it."
+        ),
+    )
+    language = forms.CharField(
+        label=_("Language of the statement"),
+        max_length=60,
+        required=False,
+        help_text=_("The language the witness spoke, if it is not the one you typed in."),
+    )
+    statement = forms.CharField(
+        label=_("Statement"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_(
+            "As the witness gave it, in their words. What you add yourself belongs in the notes. Once added, "
+            "the statement cannot be changed: add a new one to correct it."
+        ),
+    )
+    collected_by = forms.CharField(label=_("Taken by"), max_length=200)
+    collected_at = _local_datetime(label=_("Taken at"))
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How and where the statement was taken, who else was present, an interpreter."),
+    )
+
+    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"] = OrganisationChoice(organisations)
+        self.fields["collected_at"].help_text = _time_zone_help()
+        statement: Any = self.fields["statement"]
+        statement.max_length = STATEMENT_MAX_CHARACTERS
+        statement.validators.append(MaxLengthValidator(STATEMENT_MAX_CHARACTERS))
+        statement.strip = False
+
+    def clean_statement(self) -> str:
+        text: str = self.cleaned_data.get("statement") or ""
+        if not text.strip():
+            raise forms.ValidationError(_("Type the statement."), code="required")
+        return text
+
+    def metadata(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "collected_by": data["collected_by"],
+            "collected_at": data["collected_at"],
+            "how": How.STATEMENT_TAKEN,
+            "tool_or_device": str(_("Typed into ZorgVeilig")),
+            "notes": data["notes"],
+        }
+
+
 class TransferForm(ErrorLinks, forms.Form):
     recipient = forms.CharField(
         label=_("Handed over to"),
@@ -223,7 +288,34 @@ class ItemChoice(forms.ModelMultipleChoiceField):
         return f"{item.get_kind_display()}: {name} ({item.organisation.name}, {collected:%Y-%m-%d})"
 
 
+SEARCH_LIMIT = 100  # items shown at once on the bundle page; the search narrows them down
+_INCIDENT_NUMBER = re.compile(r"^\s*I-?0*(\d{1,12})\s*$", re.IGNORECASE)
+_HASH_START = re.compile(r"^[0-9a-f]{6,64}$")
+
+
 class BundleForm(ErrorLinks, forms.Form):
+    """The bundle page: a search that narrows the items shown (it never unticks one), the items, the reason.
+
+    The "search" button posts the form too, so ticked items and the reason survive a new search."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "A file name, a word of the notes, the collector, the first characters of a SHA-256, or an "
+            "incident number (I-000123)."
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of evidence"), choices=[("", _("Every kind")), *Kind.choices], required=False
+    )
+    collected_from = forms.DateField(
+        label=_("Collected from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    collected_to = forms.DateField(
+        label=_("Collected until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     items = ItemChoice(
         label=_("Items"),
         queryset=EvidenceItem.objects.none(),
@@ -241,3 +333,61 @@ class BundleForm(ErrorLinks, forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["items"]
         field.queryset = items.select_related("organisation")
+        self.visible = items
+
+    def search_values(self) -> dict[str, Any]:
+        """The search as given (the bound data, else the initial values), each checked on its own: a wrong
+        value is left out of the search and reported by the form's errors."""
+        found: dict[str, Any] = {}
+        for name in ("q", "kind", "collected_from", "collected_to"):
+            field = self.fields[name]
+            raw = self[name].value()
+            try:
+                found[name] = field.clean(raw)
+            except forms.ValidationError:
+                found[name] = None
+        return found
+
+    def matching(self) -> Any:
+        """The visible items the search matches, newest first."""
+        values = self.search_values()
+        items = self.visible
+        if values["kind"]:
+            items = items.filter(kind=values["kind"])
+        if values["collected_from"]:
+            items = items.filter(collected_at__date__gte=values["collected_from"])
+        if values["collected_to"]:
+            items = items.filter(collected_at__date__lte=values["collected_to"])
+        text = (values["q"] or "").strip()
+        if text:
+            condition = (
+                models.Q(original_filename__icontains=text)
+                | models.Q(notes__icontains=text)
+                | models.Q(collected_by__icontains=text)
+                | models.Q(original_url__icontains=text)
+            )
+            if _HASH_START.match(text.lower()):
+                condition |= models.Q(sha256__startswith=text.lower())
+            number = _INCIDENT_NUMBER.match(text)
+            if number:
+                incident_type = ContentType.objects.get_by_natural_key("registry", "incident")
+                condition |= models.Q(target_type=incident_type, target_id=str(int(number.group(1))))
+            items = items.filter(condition)
+        return items.order_by("-collected_at", "-pk")
+
+    def chosen_ids(self) -> list[int]:
+        raw = self["items"].value() or []
+        return [int(value) for value in raw if str(value).isdigit()]
+
+    def show(self) -> tuple[int, int]:
+        """Limit the choices on the page to the ticked items and the first SEARCH_LIMIT matches; returns
+        (matches, shown of them). Call after validation: the submitted items are checked against every
+        visible item, not only those shown."""
+        matching = self.matching()
+        total = matching.count()
+        first = list(matching.values_list("pk", flat=True)[:SEARCH_LIMIT])
+        chosen = [pk for pk in self.chosen_ids() if pk not in first]
+        field: Any = self.fields["items"]
+        shown = self.visible.filter(pk__in=[*chosen, *first]).select_related("organisation")
+        field.queryset = shown.order_by("-collected_at", "-pk")
+        return total, len(first)

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.item_list, name="list"),
     path(_("add/"), views.upload, name="upload"),
     path(_("web-capture/"), views.web_capture, name="web_capture"),
+    path(_("witness-statement/"), views.statement, name="statement"),
     path("<int:pk>/", views.item_detail, name="detail"),
     path(_("<int:pk>/file/"), views.item_file, name="file"),
     path(_("<int:pk>/hand-over/"), views.transfer, name="transfer"),

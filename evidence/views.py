@@ -21,7 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from evidence import access, actions, signing, store
 from evidence.bundle import build_bundle
-from evidence.forms import BundleForm, TransferForm, UploadForm, WebCaptureForm, target_from_token
+from evidence.forms import (
+    BundleForm,
+    StatementForm,
+    TransferForm,
+    UploadForm,
+    WebCaptureForm,
+    target_from_token,
+)
 from evidence.models import Bundle, EvidenceItem, Kind, SigningKey
 
 PAGE_SIZE = 50
@@ -175,6 +182,49 @@ def web_capture(request: HttpRequest) -> HttpResponse:
     )
 
 
+@access.add_required
+@require_http_methods(["GET", "POST"])
+def statement(request: HttpRequest) -> HttpResponse:
+    """Type a witness statement: stored as a text file, hashed at intake like any other evidence."""
+    organisations = access.organisations_to_add(request.user)
+    user: Any = request.user
+    if request.method == "POST":
+        form = StatementForm(request.POST, organisations=organisations)
+        if form.is_valid():
+            try:
+                item = actions.add_typed_statement(
+                    request.user,
+                    form.cleaned_data["organisation"],
+                    witness=form.cleaned_data["witness"],
+                    statement=form.cleaned_data["statement"],
+                    language=form.cleaned_data["language"],
+                    metadata=form.metadata(),
+                    target=form.cleaned_data["target"],
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("The statement was added as evidence; its SHA-256 was recorded."))
+                default = reverse("evidence:detail", args=[item.pk])
+                return redirect(_next_url(request, form.cleaned_data["next"], default))
+    else:
+        form = StatementForm(
+            initial={
+                "collected_by": user.get_full_name() or user.get_username(),
+                "collected_at": timezone.localtime().replace(second=0, microsecond=0),
+                "target": request.GET.get("target", ""),
+                "next": request.GET.get("next", ""),
+            },
+            organisations=organisations,
+        )
+    return render(
+        request,
+        "evidence/statement.html",
+        {"form": form, "target": _shown_target(form)},
+        status=400 if form.errors else 200,
+    )
+
+
 # One item ---------------------------------------------------------------------------------------------------
 
 
@@ -277,7 +327,8 @@ def bundle_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bundle_new(request: HttpRequest) -> HttpResponseBase:
     items = access.visible_items(request.user)
-    if request.method == "POST":
+    searching = request.method == "POST" and "search" in request.POST
+    if request.method == "POST" and not searching:
         form = BundleForm(request.POST, items=items)
         if form.is_valid():
             try:
@@ -296,14 +347,29 @@ def bundle_new(request: HttpRequest) -> HttpResponseBase:
                 return FileResponse(
                     handle, as_attachment=True, filename=built.filename, content_type="application/zip"
                 )
+    elif searching:
+        # A new search: keep what was ticked and typed, show no errors for what is not filled in yet.
+        initial: dict[str, Any] = {
+            name: request.POST.get(name, "") for name in ("q", "kind", "collected_from", "collected_to")
+        }
+        initial["items"] = request.POST.getlist("items")
+        initial["reason"] = request.POST.get("reason", "")
+        form = BundleForm(initial=initial, items=items)
     else:
         chosen = [value for value in request.GET.getlist("item") if value.isdigit()]
         target = request.GET.get("target", "")
         if target:
             with contextlib.suppress(ValidationError):
                 chosen += [str(item.pk) for item in actions.items_for(target_from_token(target))]
-        form = BundleForm(initial={"items": chosen}, items=items)
-    return render(request, "evidence/bundle_form.html", {"form": form}, status=400 if form.errors else 200)
+        found = {name: request.GET.get(name, "") for name in ("q", "kind", "collected_from", "collected_to")}
+        form = BundleForm(initial={**found, "items": chosen}, items=items)
+    matches, shown = form.show()
+    return render(
+        request,
+        "evidence/bundle_form.html",
+        {"form": form, "matches": matches, "shown": shown, "any_items": items.exists()},
+        status=400 if form.errors else 200,
+    )
 
 
 @access.login_first

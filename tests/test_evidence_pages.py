@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,66 @@ def test_a_web_capture_keeps_its_address_time_and_capturer(
     assert response["Location"] == url("detail", item.pk)
 
 
+def test_a_typed_witness_statement_is_stored_as_text_and_hashed(
+    client_of: Client, organisation: Organisation
+) -> None:
+    incident = Incident.objects.create(country_iso3="SDN")
+    statement = "Ik stond bij de ingang.\r\nToen kwam de eerste inslag, om 14:05.\r\n"
+    response = client_of.post(
+        url("statement"),
+        {
+            "organisation": organisation.pk,
+            "witness": "Verpleegkundige van de nachtdienst (wil niet met naam genoemd worden)",
+            "language": "Arabisch, vertaald door een tolk",
+            "statement": statement,
+            "collected_by": "Amira Field",
+            "collected_at": "2025-03-01T14:10",
+            "notes": "Afgenomen in het veldkantoor.",
+            "target": target_token(incident),
+            "next": "/en/staff/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/en/staff/"
+    item = EvidenceItem.objects.get()
+    text = store.read_bytes(item.sha256).decode("utf-8")
+    assert item.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert (item.kind, item.how, item.content_type) == ("witness_statement", "statement_taken", "text/plain")
+    assert (item.collected_by, item.target_id) == ("Amira Field", str(incident.pk))
+    assert item.original_filename == "witness-statement-2025-03-01-1410.txt"
+    assert text.startswith("Witness statement\nWitness: Verpleegkundige van de nachtdienst")
+    assert "Language: Arabisch, vertaald door een tolk\n" in text
+    assert "Taken at: 2025-03-01 14:10" in text
+    assert text.endswith("\n\nIk stond bij de ingang.\nToen kwam de eerste inslag, om 14:05.\n")
+    assert list(item.custody_events.values_list("kind", flat=True)) == ["collected"]
+
+
+def test_a_statement_without_witness_or_text_is_refused_by_field(
+    client_of: Client, organisation: Organisation
+) -> None:
+    response = client_of.post(
+        url("statement"),
+        {"organisation": organisation.pk, "witness": " ", "statement": "   ", "collected_by": "Amira Field"},
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert (
+        'href="#id_witness"' in text and 'href="#id_statement"' in text and 'href="#id_collected_at"' in text
+    )
+    assert not EvidenceItem.objects.exists()
+    too_long = client_of.post(
+        url("statement"),
+        {
+            "organisation": organisation.pk,
+            "witness": "W",
+            "statement": "x" * 100_001,
+            "collected_by": "Amira Field",
+            "collected_at": "2025-03-01T14:10",
+        },
+    )
+    assert too_long.status_code == 400 and "at most 100000 characters" in too_long.content.decode()
+    assert not EvidenceItem.objects.exists()
+
+
 # One item ---------------------------------------------------------------------------------------------------
 
 
@@ -224,6 +285,48 @@ def test_exporting_a_bundle_downloads_a_zip_that_verifies(
     assert bundle.manifest_sha256 in page and "For the ICC" in page
     key = analyst.get(url("public_key", organisation.slug))
     assert key.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
+def test_the_bundle_page_finds_items_and_keeps_what_was_ticked(
+    client_of: Client, organisation: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident = Incident.objects.create(country_iso3="SDN")
+    photos = [add(organisation, png_bytes(), name=f"IMG_{number}.png") for number in range(3)]
+    report = add(organisation, PDF_BYTES, name="hospital-report.pdf", kind="document", target=incident)
+    statement = add(organisation, b"I saw it.\n", name="statement.txt", kind="witness_statement")
+
+    def shown(response: Any) -> set[int]:
+        text = response.content.decode()
+        return {item.pk for item in [*photos, report, statement] if f'name="items" value="{item.pk}"' in text}
+
+    everything = client_of.get(url("bundle_new"))
+    assert shown(everything) == {item.pk for item in [*photos, report, statement]}
+    assert "5 items match." in everything.content.decode()
+    assert shown(client_of.get(url("bundle_new") + "?q=hospital")) == {report.pk}
+    assert shown(client_of.get(url("bundle_new") + f"?q=I-{incident.pk:06d}")) == {report.pk}
+    assert shown(client_of.get(url("bundle_new") + f"?q={statement.sha256[:10]}")) == {statement.pk}
+    assert shown(client_of.get(url("bundle_new") + "?kind=photo")) == {item.pk for item in photos}
+
+    # Searching again posts the form: the ticked report stays (and stays ticked), the reason too.
+    again = client_of.post(
+        url("bundle_new"),
+        {"search": "1", "q": "IMG_1", "items": [report.pk], "reason": "For the ICC"},
+    )
+    assert again.status_code == 200
+    assert shown(again) == {report.pk, photos[1].pk}
+    text = again.content.decode()
+    assert re.search(f'name="items" value="{report.pk}"[^>]* checked', text)
+    assert not re.search(f'name="items" value="{photos[1].pk}"[^>]* checked', text)
+    assert "For the ICC" in text
+    assert not Bundle.objects.exists()
+
+    # Only the newest matches are listed, and the page says so; an item not listed can still be exported.
+    monkeypatch.setattr("evidence.forms.SEARCH_LIMIT", 2)
+    limited = client_of.get(url("bundle_new"))
+    assert len(shown(limited)) == 2
+    assert "Showing the newest 2 of 5 matching items" in limited.content.decode()
+    exported = client_of.post(url("bundle_new"), {"items": [photos[0].pk], "reason": "For the ICC"})
+    assert exported.status_code == 200 and exported["Content-Type"] == "application/zip"
 
 
 def test_a_bundle_without_reason_is_refused(client_of: Client, organisation: Organisation) -> None:

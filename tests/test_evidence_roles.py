@@ -71,6 +71,8 @@ ROWS = [
     Row("evidence:upload", True, ADD, method="post", ok=400),
     Row("evidence:web_capture", True, ADD),
     Row("evidence:web_capture", True, ADD, method="post", ok=400),
+    Row("evidence:statement", True, ADD),
+    Row("evidence:statement", True, ADD, method="post", ok=400),
     Row("evidence:bundles", True, SEE),
     Row("evidence:bundle_new", True, SEE),
     Row("evidence:bundle_new", True, SEE, method="post", ok=400),

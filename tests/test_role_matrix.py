@@ -648,6 +648,8 @@ MATRIX += [
     Row("evidence:upload", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
     Row("evidence:web_capture", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
     Row("evidence:web_capture", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
+    Row("evidence:statement", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS),
+    Row("evidence:statement", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, method="post", ok=400),
     Row("evidence:bundles", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
     Row("evidence:bundle_new", Scope.GLOBAL, Permission.DOCUMENT_ATTACKS, also=Permission.ANALYSE_DATA),
     Row(
