@@ -81,6 +81,21 @@ def comparisons() -> list[Any]:
     admin1 = cl.ExactMatch("admin1").configure(
         term_frequency_adjustments=True, m_probabilities=[0.85, 0.15], u_probabilities=[0.2, 0.8]
     )
+    # Every candidate pair is in one country (blocking), and random pairs rarely are: that agreement is evidence
+    # the admin1 comparison already counts where both records name an area. Where one does not (WHO SSA
+    # publishes none), this counts it instead, so such pairs are not scored as if they agreed on nothing. m
+    # is fixed (a true pair is always in one country, but for a mistake in a source); u is measured.
+    country = cl.CustomComparison(
+        output_column_name="country",
+        comparison_description="country, where one record names no area",
+        comparison_levels=[
+            cll.CustomLevel("admin1_l IS NOT NULL AND admin1_r IS NOT NULL").configure(is_null_level=True),
+            cll.CustomLevel("country_l = country_r", "same country").configure(
+                m_probability=0.99, fix_m_probability=True, u_probability=0.1
+            ),
+            cll.ElseLevel().configure(m_probability=0.01, fix_m_probability=True, u_probability=0.9),
+        ],
+    )
     resources = cl.ArrayIntersectAtSizes("resources", [2, 1]).configure(
         m_probabilities=[0.3, 0.55, 0.15], u_probabilities=[0.1, 0.4, 0.5]
     )
@@ -117,6 +132,7 @@ def comparisons() -> list[Any]:
         date,
         distance,
         admin1,
+        country,
         resources,
         families,
         _counts("killed", "killed"),

@@ -20,10 +20,11 @@ class LinkageOptions:
     backend: str = "duckdb"
     default_window: int = 3
     pair_windows: dict[tuple[str, str], int] = field(default_factory=dict)
-    link_threshold: float = 0.9
+    link_threshold: float = 0.975
     review_threshold: float = 0.5
     claimed_link: float = 0.05
-    unambiguous_link: float | None = 0.5
+    unambiguous_link: float | None = 0.85
+    contender_from: float = 0.5
     shared_identifiers: tuple[tuple[str, ...], ...] = (("shcc", "insecurity-insight"),)
     deterministic_recall: float = 0.6
     u_sample_pairs: int = 2_000_000
@@ -47,6 +48,7 @@ class LinkageOptions:
             "thresholds": {"link": self.link_threshold, "review": self.review_threshold},
             "claimed_link": self.claimed_link,
             "unambiguous_link": self.unambiguous_link,
+            "contender_from": self.contender_from,
             "shared_identifiers": [list(group) for group in self.shared_identifiers],
             "training": {
                 "deterministic_recall": self.deterministic_recall,
@@ -99,7 +101,7 @@ def load_options(path: Path | str | None = None, *, backend: str | None = None) 
             _number({"days": days}, "days", f"{where}.date_window_days.pairs.{name}", 0, 366, 0)
         )
     thresholds = data.get("thresholds") or {}
-    link = _number(thresholds, "link", f"{where}.thresholds", 0.5, 1.0, 0.9)
+    link = _number(thresholds, "link", f"{where}.thresholds", 0.5, 1.0, 0.975)
     review = _number(thresholds, "review", f"{where}.thresholds", 0.0, link, 0.5)
     groups = data.get("shared_identifiers") or []
     if not isinstance(groups, list) or not all(
@@ -120,8 +122,9 @@ def load_options(path: Path | str | None = None, *, backend: str | None = None) 
         review_threshold=review,
         claimed_link=_number(data, "claimed_link", where, 0.0, 1.0, 0.05),
         unambiguous_link=None
-        if data.get("unambiguous_link", 0.5) is None
-        else _number(data, "unambiguous_link", where, 0.0, 1.0, 0.5),
+        if data.get("unambiguous_link", 0.85) is None
+        else _number(data, "unambiguous_link", where, 0.0, 1.0, 0.85),
+        contender_from=_number(data, "contender_from", where, 0.0, 1.0, 0.5),
         shared_identifiers=tuple(
             tuple(_slug(slug, f"{where}.shared_identifiers") for slug in group) for group in groups
         ),

@@ -147,6 +147,7 @@ def link(
         claimed_link=options.claimed_link,
         claims_of=claims_of,
         unambiguous_link=options.unambiguous_link,
+        contender_from=options.contender_from,
         must=by_uid(must),
         cannot=by_uid(cannot),
         known=known_pairs(dated, options.shared_identifiers),

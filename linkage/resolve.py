@@ -4,7 +4,9 @@
    next: records of sources that share identifiers (SHCC and Insecurity Insight) with the same identifier.
 2. A cross-source pair is eligible when its probability reaches the link threshold, or the claimed-link
    threshold when one record names the other's source as co-reporting (AWSD's `Source: ACLED`, SiND's WHO
-   SSA flag). Pairs in the review band that are not eligible go to the review queue.
+   SSA flag), or `unambiguous_link` when neither record has another candidate of the other's source from
+   `contender_from` on. Pairs in the review band that are not eligible are questions for reviewers: each
+   record's best one per other source goes to the review queue, the others count as contenders.
 3. Per source pair, eligible pairs are assigned one to one (Hungarian assignment on match weights, per
    connected group of candidates): a record is linked to at most one record of each other source; the
    runners-up are counted as contenders.
@@ -79,6 +81,25 @@ class _Clusters:
         return sorted(sorted(members) for members in self.members.values())
 
 
+def _best_questions(questions: list[Candidate], source_of: dict[int, str]) -> list[Candidate]:
+    """The questions for reviewers: a pair stays when it is the best open candidate, in the other's source,
+    of at least one of its records. So every record still waiting for a counterpart has its best candidate
+    asked, and a pair that is nobody's best is a contender: once its rival is decided "different", the next
+    run asks about it."""
+    best: dict[tuple[int, str], float] = {}
+    for c in questions:
+        for uid, other in ((c.uid_a, c.uid_b), (c.uid_b, c.uid_a)):
+            key = (uid, source_of[other])
+            best[key] = max(best.get(key, 0.0), c.probability)
+    kept = []
+    for c in questions:
+        top_a = c.probability >= best[(c.uid_a, source_of[c.uid_b])]
+        top_b = c.probability >= best[(c.uid_b, source_of[c.uid_a])]
+        if top_a or top_b:
+            kept.append(c)
+    return kept
+
+
 def _assign(candidates: list[Candidate], first: set[int]) -> tuple[list[Candidate], int]:
     """One-to-one assignment within one source pair (`first`: the records of one of the two sources): the
     best total weight per connected group of candidates."""
@@ -135,6 +156,7 @@ def resolve(
     claimed_link: float,
     claims_of: dict[int, set[str]],
     unambiguous_link: float | None = None,
+    contender_from: float | None = None,
     must: Iterable[tuple[int, int]] = (),
     cannot: Iterable[tuple[int, int]] = (),
     known: Iterable[tuple[int, int]] = (),
@@ -152,12 +174,14 @@ def resolve(
                 forced[key] = Candidate(key[0], key[1], 1.0, FORCED_WEIGHT, how)
 
     scored = list(scored)
-    # How many candidates in the review band each record has in each other source: a pair that is the only
-    # candidate of both its records (MELTT's "no contender") is linked from the review threshold on.
+    # How many candidates from `contender_from` on (default: the review threshold) each record has in each
+    # other source: a pair that is the only one of both its records (MELTT's "no contender") is linked from
+    # `unambiguous_link` on.
     rivals: dict[tuple[int, str], int] = defaultdict(int)
     if unambiguous_link is not None:
+        counted_from = review_threshold if contender_from is None else contender_from
         for candidate in scored:
-            if candidate.probability >= unambiguous_link:
+            if candidate.probability >= counted_from:
                 rivals[(candidate.uid_a, source_of[candidate.uid_b])] += 1
                 rivals[(candidate.uid_b, source_of[candidate.uid_a])] += 1
     eligible: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
@@ -223,7 +247,7 @@ def resolve(
         elif outcome in refused:
             refused[outcome] += 1
     # A pair whose record already sits with a record of the other's source lost to a stronger candidate: it
-    # is a contender, not a question for a reviewer.
+    # is a contender, not a question for a reviewer. Nor is a pair that is neither record's best question.
     open_questions = []
     for candidate in review:
         root_a, root_b = clusters.find(candidate.uid_a), clusters.find(candidate.uid_b)
@@ -234,7 +258,8 @@ def resolve(
             contenders += 1
             continue
         open_questions.append(candidate)
-    review = open_questions
+    review = _best_questions(open_questions, source_of)
+    contenders += len(open_questions) - len(review)
     groups = clusters.groups()
     figures.update(
         records=len(uids),

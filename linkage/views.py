@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import permission_required
 from accounts.roles import Permission
 from linkage import counts as counting
-from linkage import decisions
+from linkage import decisions, labels
 from linkage.forms import CountsFilterForm, DecisionForm, ReviewFilterForm
 from linkage.frame import pair as key_pair
 from linkage.models import Decision, LinkageRun, ReviewPair
@@ -180,7 +180,11 @@ def _comparisons(agreement: Any) -> list[Comparison]:
         found = found if isinstance(found, dict) else {}
         agrees = found.get("agrees")
         rows.append(
-            Comparison(str(name), str(found.get("level", "")), agrees if isinstance(agrees, bool) else None)
+            Comparison(
+                labels.comparison_label(str(name)),
+                labels.level_label(str(found.get("level", ""))),
+                agrees if isinstance(agrees, bool) else None,
+            )
         )
     return rows
 

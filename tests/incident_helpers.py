@@ -115,9 +115,9 @@ def review_pair(
         agreement=agreement
         if agreement is not None
         else {
-            "date": {"level": "within 1 day", "agrees": True},
-            "admin1": {"level": "different", "agrees": False},
-            "description": {"level": "no text", "agrees": None},
+            "date": {"level": "one day apart", "agrees": True},
+            "admin1": {"level": "All other comparisons", "agrees": False},
+            "tokens": {"level": "", "agrees": None},
         },
     )
 

@@ -67,6 +67,27 @@ def test_a_pair_without_contender_is_linked_from_the_unambiguous_threshold() -> 
     assert {(r.uid_a, r.uid_b) for r in result.review} == {(3, 4), (3, 5)}
 
 
+def test_a_rival_counts_from_contender_from_on_whatever_the_review_band() -> None:
+    sources = {1: "a", 2: "b", 3: "b"}
+    pairs = [(1, 2, 0.9), (1, 3, 0.55)]
+    strict = resolved(sources, pairs, link_threshold=0.975, unambiguous_link=0.85, contender_from=0.5)
+    lenient = resolved(sources, pairs, link_threshold=0.975, unambiguous_link=0.85, contender_from=0.6)
+    assert [1, 2] not in strict.clusters  # b2 at 0.55 is a rival: a reviewer decides
+    assert [1, 2] in lenient.clusters and lenient.links[0].how == "unambiguous"
+    narrow = resolved(sources, pairs, link_threshold=0.975, review_threshold=0.8, unambiguous_link=0.85)
+    assert [1, 2] in narrow.clusters  # without contender_from, rivals count from the review threshold
+
+
+def test_only_each_records_best_question_goes_to_the_review_queue() -> None:
+    # a1's best is b1; b2's best is a2. a1-b2 is nobody's best: a contender, asked once a1-b1 is decided.
+    sources = {1: "a", 2: "a", 3: "b", 4: "b"}
+    result = resolved(sources, [(1, 3, 0.8), (1, 4, 0.7), (2, 4, 0.75)])
+    assert {(r.uid_a, r.uid_b) for r in result.review} == {(1, 3), (2, 4)}
+    assert result.figures["contenders"] == 1
+    again = resolved(sources, [(1, 3, 0.8), (1, 4, 0.7), (2, 4, 0.75)], cannot=[(1, 3)])
+    assert (1, 4) in {(r.uid_a, r.uid_b) for r in again.review}
+
+
 def test_a_record_naming_the_other_source_is_linked_to_its_best_candidate_there() -> None:
     sources = {1: "awsd", 2: "acled", 3: "acled"}
     result = resolved(sources, [(1, 2, 0.3), (1, 3, 0.2)], claims_of={1: {"acled"}})
@@ -134,6 +155,9 @@ def test_the_settings_file_is_checked_naming_the_key(tmp_path: Path) -> None:
         OptionsError, match=r"linkage.yaml.thresholds.link: expected a number from 0.5 to 1.0"
     ):
         load_options(path)
+    path.write_text("contender_from: -1\n", encoding="utf-8")
+    with pytest.raises(OptionsError, match=r"linkage.yaml.contender_from: expected a number from 0.0 to 1.0"):
+        load_options(path)
     path.write_text('date_window_days:\n  pairs:\n    "awsd|x\'; drop": 3\n', encoding="utf-8")
     with pytest.raises(OptionsError, match="is not a source code"):
         load_options(path)
@@ -176,7 +200,7 @@ def test_the_fixture_links_every_reported_incident_and_no_two_different_ones() -
     for found, cluster in zip(events, outcome.clusters, strict=True):
         clustered[found[0]] = max(clustered.get(found[0], 0), len(cluster))
     # An incident whose records are not all in one cluster is never lost: its pair waits for a reviewer.
-    # (The Mykolaiv hospital, 3: WHO SSA's record without place has two other candidates that day.)
+    # (The abducted paramedic, 4: WHO SSA's record without place has another candidate that day.)
     queued = {(truth[r.uid_a], truth[r.uid_b]) for r in outcome.review}
     for event, sources in sources_of_event.items():
         if len(sources) > 1 and clustered[event] < len(sources):

@@ -237,6 +237,9 @@ def test_pair_page_shows_both_records_side_by_side_with_the_agreement_and_the_ro
     assert '<th scope="row">Country (ISO 3166-1 alpha-3)</th>' in page
     assert '<th scope="row">Health workers killed</th>' in page  # every harmonised field
     assert "✓</span> agrees" in page and "✗</span> disagrees" in page and "cannot compare" in page
+    # The model's labels, in the page's language (linkage.labels).
+    assert '<th scope="row">area (admin1)</th>' in page and "<td>none of the above</td>" in page
+    assert '<th scope="row">description</th>' in page and "<td>one day apart</td>" in page
     assert "<dt>Attack ID</dt><dd>" + first.source_id + "</dd>" in page  # the WHO SSA row as it came
     assert "<dt>What happened</dt>" in page  # the SHCC row under its own headers
     found = incident_of(first)

@@ -137,16 +137,18 @@ def test_the_next_run_respects_reviewers_decisions() -> None:
 def test_the_next_run_links_a_pair_a_reviewer_called_the_same() -> None:
     stored, truth = store_fixture()
     link_now()
-    # WHO SSA's record of the Mykolaiv hospital shelling (no place) and ACLED's report of it: the model is
-    # unsure (another SSA attack that day is a candidate too); a reviewer who knows says they are one.
-    ssa, acled = (stored[n] for n, event in truth.items() if event == 3)
-    assert incident_of(ssa).pk != incident_of(acled).pk
-    decide(None, key(ssa), key(acled), "same")
-    assert incident_of(ssa).pk == incident_of(acled).pk  # applied at once
+    # WHO SSA's record of the paramedic abducted in Kherson (no place) and Insecurity Insight's report of
+    # it: the model is unsure (another SSA record of that day is a candidate too); a reviewer who knows says
+    # they are one.
+    ssa, ii = (stored[n] for n, event in truth.items() if event == 4)
+    assert incident_of(ssa).pk != incident_of(ii).pk
+    decide(None, key(ssa), key(ii), "same")
+    assert incident_of(ssa).pk == incident_of(ii).pk  # applied at once
     again = link_now()
-    assert incident_of(ssa).pk == incident_of(acled).pk  # and kept by the next run
+    assert incident_of(ssa).pk == incident_of(ii).pk  # and kept by the next run
     assert again.figures["decisions_same"] == 1
-    assert IncidentLink.objects.get(record_key=key(acled)).how == IncidentLink.How.DECISION
+    links = IncidentLink.objects.filter(record_key__in=[key(ssa), key(ii)])
+    assert IncidentLink.How.DECISION in {link.how for link in links}
 
 
 def test_uncertain_pairs_go_to_the_review_queue_with_what_agrees() -> None:
@@ -155,11 +157,12 @@ def test_uncertain_pairs_go_to_the_review_queue_with_what_agrees() -> None:
     queued = ReviewPair.objects.filter(run=finished, kind=ReviewPair.Kind.UNCERTAIN)
     assert queued.count() == finished.figures["review_pairs"] > 0
     by_key = {key(found): truth[number] for number, found in stored.items()}
-    pair = next(found for found in queued if by_key[found.key_a] == by_key[found.key_b] == 3)
-    assert 0.5 <= pair.probability < 0.9
-    # WHO SSA's Mykolaiv hospital and ACLED's report of it: same day, same kind of attack; SSA has no place.
+    pair = next(found for found in queued if by_key[found.key_a] == by_key[found.key_b] == 4)
+    assert 0.5 <= pair.probability < 0.975
+    # WHO SSA's abducted paramedic and Insecurity Insight's report of it: same day, same kind of attack, but
+    # SSA has no place and another SSA record of that day competes.
     sources = {pair.key_a.split(":")[0], pair.key_b.split(":")[0]}
-    assert sources == {"who-ssa", "acled"}
+    assert sources == {"who-ssa", "insecurity-insight"}
     assert pair.agreement["date"]["level"] == "same day" and pair.agreement["date"]["agrees"] is True
     assert pair.agreement["latitude_longitude"]["agrees"] is None  # WHO SSA has no coordinates
     assert pair.agreement["claims"]["agrees"] is None  # neither names another source
@@ -187,8 +190,8 @@ def test_only_one_run_at_a_time_and_bad_settings_are_refused(tmp_path: Path) -> 
         start_run(None)
     LinkageRun.objects.update(status=LinkageRun.Status.DONE)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("thresholds:\n  review: 0.95\n", encoding="utf-8")
-    with pytest.raises(RunRefused, match=r"thresholds.review: expected a number from 0.0 to 0.9"):
+    bad.write_text("thresholds:\n  review: 0.99\n", encoding="utf-8")
+    with pytest.raises(RunRefused, match=r"thresholds.review: expected a number from 0.0 to 0.975"):
         start_run(None, config=bad)
 
 
