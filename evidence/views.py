@@ -99,13 +99,6 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     organisations = access.organisations_to_add(request.user)
-    user: Any = request.user
-    initial = {
-        "collected_by": user.get_full_name() or user.get_username(),
-        "collected_at": timezone.localtime().replace(second=0, microsecond=0),
-        "target": request.GET.get("target", ""),
-        "next": request.GET.get("next", ""),
-    }
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, organisations=organisations)
         if form.is_valid():
@@ -123,13 +116,27 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 return _added(request, items, form.cleaned_data["next"])
     else:
-        form = UploadForm(initial=initial, organisations=organisations)
-    target = _shown_target(form)
+        form = UploadForm(
+            initial=_initial(request, "collected_by", "collected_at"), organisations=organisations
+        )
+    return _adding_page(request, "evidence/upload.html", form)
+
+
+def _initial(request: HttpRequest, who: str, when: str) -> dict[str, Any]:
+    """A new adding form's values: the user as the collector, now (to the minute), and the target and the
+    address to go back to that the page was opened with."""
+    user: Any = request.user
+    return {
+        who: user.get_full_name() or user.get_username(),
+        when: timezone.localtime().replace(second=0, microsecond=0),
+        "target": request.GET.get("target", ""),
+        "next": request.GET.get("next", ""),
+    }
+
+
+def _adding_page(request: HttpRequest, template: str, form: Any) -> HttpResponse:
     return render(
-        request,
-        "evidence/upload.html",
-        {"form": form, "target": target},
-        status=400 if form.errors else 200,
+        request, template, {"form": form, "target": _shown_target(form)}, status=400 if form.errors else 200
     )
 
 
@@ -147,7 +154,6 @@ def _shown_target(form: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def web_capture(request: HttpRequest) -> HttpResponse:
     organisations = access.organisations_to_add(request.user)
-    user: Any = request.user
     if request.method == "POST":
         form = WebCaptureForm(request.POST, request.FILES, organisations=organisations)
         if form.is_valid():
@@ -166,20 +172,9 @@ def web_capture(request: HttpRequest) -> HttpResponse:
                 return _added(request, [item], form.cleaned_data["next"])
     else:
         form = WebCaptureForm(
-            initial={
-                "capturer": user.get_full_name() or user.get_username(),
-                "captured_at": timezone.localtime().replace(second=0, microsecond=0),
-                "target": request.GET.get("target", ""),
-                "next": request.GET.get("next", ""),
-            },
-            organisations=organisations,
+            initial=_initial(request, "capturer", "captured_at"), organisations=organisations
         )
-    return render(
-        request,
-        "evidence/web_capture.html",
-        {"form": form, "target": _shown_target(form)},
-        status=400 if form.errors else 200,
-    )
+    return _adding_page(request, "evidence/web_capture.html", form)
 
 
 @access.add_required
@@ -187,7 +182,6 @@ def web_capture(request: HttpRequest) -> HttpResponse:
 def statement(request: HttpRequest) -> HttpResponse:
     """Type a witness statement: stored as a text file, hashed at intake like any other evidence."""
     organisations = access.organisations_to_add(request.user)
-    user: Any = request.user
     if request.method == "POST":
         form = StatementForm(request.POST, organisations=organisations)
         if form.is_valid():
@@ -209,20 +203,9 @@ def statement(request: HttpRequest) -> HttpResponse:
                 return redirect(_next_url(request, form.cleaned_data["next"], default))
     else:
         form = StatementForm(
-            initial={
-                "collected_by": user.get_full_name() or user.get_username(),
-                "collected_at": timezone.localtime().replace(second=0, microsecond=0),
-                "target": request.GET.get("target", ""),
-                "next": request.GET.get("next", ""),
-            },
-            organisations=organisations,
+            initial=_initial(request, "collected_by", "collected_at"), organisations=organisations
         )
-    return render(
-        request,
-        "evidence/statement.html",
-        {"form": form, "target": _shown_target(form)},
-        status=400 if form.errors else 200,
-    )
+    return _adding_page(request, "evidence/statement.html", form)
 
 
 # One item ---------------------------------------------------------------------------------------------------
