@@ -93,8 +93,8 @@ def create_token(
     """A new token for `user`, whose unlocked private key it will carry; returns the row and the token.
 
     The token exists only in the return value: the caller shows it once. ValidationError when the name or
-    the lifetime is not acceptable, when `user` may not have tokens (may_hold_tokens), or when `private_key` is not the
-    user's current key.
+    the lifetime is not acceptable, when `user` may not have tokens (may_hold_tokens), or when `private_key` is
+    not the user's current key.
     """
     name = name.strip()
     errors: dict[str, str] = {}

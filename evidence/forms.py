@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -229,6 +228,8 @@ class StatementForm(ErrorLinks, _TargetFields):
     )
     statement = forms.CharField(
         label=_("Statement"),
+        max_length=STATEMENT_MAX_CHARACTERS,
+        strip=False,  # the statement is kept as typed; only its line ends are made \n (statement_text)
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_(
             "As the witness gave it, in their words. What you add yourself belongs in the notes. Once added, "
@@ -249,10 +250,6 @@ class StatementForm(ErrorLinks, _TargetFields):
         super().__init__(*args, **kwargs)
         self.fields["organisation"] = OrganisationChoice(organisations)
         self.fields["collected_at"].help_text = _time_zone_help()
-        statement: Any = self.fields["statement"]
-        statement.max_length = STATEMENT_MAX_CHARACTERS
-        statement.validators.append(MaxLengthValidator(STATEMENT_MAX_CHARACTERS))
-        statement.strip = False
 
     def clean_statement(self) -> str:
         text: str = self.cleaned_data.get("statement") or ""
@@ -298,6 +295,8 @@ class BundleForm(ErrorLinks, forms.Form):
 
     The "search" button posts the form too, so ticked items and the reason survive a new search."""
 
+    SEARCH_FIELDS = ("q", "kind", "collected_from", "collected_to")
+
     q = forms.CharField(
         label=_("Search"),
         max_length=200,
@@ -339,7 +338,7 @@ class BundleForm(ErrorLinks, forms.Form):
         """The search as given (the bound data, else the initial values), each checked on its own: a wrong
         value is left out of the search and reported by the form's errors."""
         found: dict[str, Any] = {}
-        for name in ("q", "kind", "collected_from", "collected_to"):
+        for name in self.SEARCH_FIELDS:
             field = self.fields[name]
             raw = self[name].value()
             try:

@@ -332,9 +332,7 @@ def bundle_new(request: HttpRequest) -> HttpResponseBase:
                 )
     elif searching:
         # A new search: keep what was ticked and typed, show no errors for what is not filled in yet.
-        initial: dict[str, Any] = {
-            name: request.POST.get(name, "") for name in ("q", "kind", "collected_from", "collected_to")
-        }
+        initial: dict[str, Any] = {name: request.POST.get(name, "") for name in BundleForm.SEARCH_FIELDS}
         initial["items"] = request.POST.getlist("items")
         initial["reason"] = request.POST.get("reason", "")
         form = BundleForm(initial=initial, items=items)
@@ -344,7 +342,7 @@ def bundle_new(request: HttpRequest) -> HttpResponseBase:
         if target:
             with contextlib.suppress(ValidationError):
                 chosen += [str(item.pk) for item in actions.items_for(target_from_token(target))]
-        found = {name: request.GET.get(name, "") for name in ("q", "kind", "collected_from", "collected_to")}
+        found = {name: request.GET.get(name, "") for name in BundleForm.SEARCH_FIELDS}
         form = BundleForm(initial={**found, "items": chosen}, items=items)
     matches, shown = form.show()
     return render(

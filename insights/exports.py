@@ -268,14 +268,9 @@ def _one(
 
 # -- Reading the rows -----------------------------------------------------------------------------------------
 
-# The fields of a public row that only some sources publish, and so need to know where they came from: the
-# analytics database keeps, for every fact, the source of each (insights.analytics_db.ORIGIN_KEYS).
-ORIGIN_COUNTS: tuple[str, ...] = analytics_db.ORIGIN_COUNTS
-ORIGIN_KEYS: tuple[str, ...] = analytics_db.ORIGIN_KEYS
-
 
 def published_facts(selection: Selection) -> tuple[str, list[Any]]:
-    """SQL that reads the facts of a public selection, each with ORIGIN_KEYS: the source each value that
+    """SQL that reads the facts of a public selection, each with analytics_db.ORIGIN_KEYS: the source each value that
     only some sources publish was taken from, for registry.publication to decide whether it may be shown.
 
     A record's values all come from its own source. An incident takes each value whole from one of its
@@ -337,7 +332,7 @@ def _select(export: Export, *, located_only: bool = False, facts: str = "facts")
 def _select_public(export: Export, *, located_only: bool) -> tuple[str, list[Any]]:
     """A public export's rows: its columns, then the origins of its values (see `published_facts`)."""
     published, params = published_facts(export.selection)
-    names = [*export.columns, *(key for key in ORIGIN_KEYS if key not in export.columns)]
+    names = [*export.columns, *(key for key in analytics_db.ORIGIN_KEYS if key not in export.columns)]
     condition = "TRUE"
     if located_only:
         condition, located = publicly_located()
@@ -376,7 +371,7 @@ def rows(export: Export, *, located_only: bool = False) -> Iterator[tuple[Any, .
         if export.level != PUBLIC:
             yield from _fetch(cursor, sql, params)
             return
-        names = [*export.columns, *(key for key in ORIGIN_KEYS if key not in export.columns)]
+        names = [*export.columns, *(key for key in analytics_db.ORIGIN_KEYS if key not in export.columns)]
         incident = export.unit == INCIDENTS
         for found in _fetch(cursor, sql, params):
             shown = public_values(dict(zip(names, found, strict=True)), incident=incident)

@@ -188,7 +188,7 @@ def public_points(selection: Selection, limit: int = POINT_LIMIT) -> dict[str, A
     selection = public(selection)
     published, params = exports.published_facts(selection)
     located, more = exports.publicly_located()
-    names = [*_POINT_COLUMNS, *exports.ORIGIN_KEYS]
+    names = [*_POINT_COLUMNS, *analytics_db.ORIGIN_KEYS]
     cursor = analytics_db.connection().cursor()
     try:
         # Column names are constants; the selection's values are parameters.

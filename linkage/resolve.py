@@ -87,17 +87,16 @@ def _best_questions(questions: list[Candidate], source_of: dict[int, str]) -> li
     asked, and a pair that is nobody's best is a contender: once its rival is decided "different", the next
     run asks about it."""
     best: dict[tuple[int, str], float] = {}
-    for c in questions:
-        for uid, other in ((c.uid_a, c.uid_b), (c.uid_b, c.uid_a)):
+    for question in questions:
+        for uid, other in ((question.uid_a, question.uid_b), (question.uid_b, question.uid_a)):
             key = (uid, source_of[other])
-            best[key] = max(best.get(key, 0.0), c.probability)
-    kept = []
-    for c in questions:
-        top_a = c.probability >= best[(c.uid_a, source_of[c.uid_b])]
-        top_b = c.probability >= best[(c.uid_b, source_of[c.uid_a])]
-        if top_a or top_b:
-            kept.append(c)
-    return kept
+            best[key] = max(best.get(key, 0.0), question.probability)
+    return [
+        question
+        for question in questions
+        if question.probability >= best[(question.uid_a, source_of[question.uid_b])]
+        or question.probability >= best[(question.uid_b, source_of[question.uid_a])]
+    ]
 
 
 def _assign(candidates: list[Candidate], first: set[int]) -> tuple[list[Candidate], int]:

@@ -20,17 +20,19 @@ def fill_admin1_from(apps, schema_editor):
     Incident = apps.get_model("registry", "Incident")
     IncidentLink = apps.get_model("registry", "IncidentLink")
     Incident.objects.exclude(admin1="").filter(latitude__isnull=True).update(admin1_from=models.F("place_from"))
-    placed = Incident.objects.exclude(admin1="").filter(latitude__isnull=False)
-    for incident in placed.only("pk", "admin1", "place_from").iterator(chunk_size=2000):
-        sources = sorted(
-            set(IncidentLink.objects.filter(
-                    incident_id=incident.pk, record__admin1=incident.admin1
-                ).values_list("source", flat=True)),
-            key=_rank,
-        )
-        if sources:
-            found = incident.place_from if incident.place_from in sources else sources[0]
-            Incident.objects.filter(pk=incident.pk).update(admin1_from=found)
+    placed = dict(
+        Incident.objects.exclude(admin1="").filter(latitude__isnull=False).values_list("pk", "place_from")
+    )
+    # One query for every link whose record names its incident's area.
+    named: dict[int, set[str]] = {}
+    for incident_id, source in IncidentLink.objects.filter(
+        incident__latitude__isnull=False, incident__admin1__gt="", record__admin1=models.F("incident__admin1")
+    ).values_list("incident_id", "source"):
+        named.setdefault(incident_id, set()).add(source)
+    for incident_id, sources in named.items():
+        place_from = placed[incident_id]
+        found = place_from if place_from in sources else min(sources, key=_rank)
+        Incident.objects.filter(pk=incident_id).update(admin1_from=found)
 
 
 class Migration(migrations.Migration):
